@@ -1,0 +1,78 @@
+"""Command line entry: `asst-tui` (the TUI), `asst-tui serve`, `asst-tui export`.
+
+Heavy packages (textual, openai, the server) are imported only by the command that needs them,
+so `--version`, `--help` and the first frame of the TUI stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+DEFAULT_PORT = 8766
+
+
+def _tui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asst-tui",
+        description="A terminal client for the OpenAI Assistants API v2 protocol.",
+        epilog="Commands: 'asst-tui serve --help' (embedded server), 'asst-tui export --help' (transcripts).",
+    )
+    parser.add_argument("--version", action="version", version=f"asst-tui {__version__}")
+    parser.add_argument("--profile", help="profile name from config.toml (default: the configured default, else 'local')")
+    parser.add_argument("--base-url", help="use this Assistants-compatible base URL instead of the profile's")
+    parser.add_argument("--assistant", help="assistant ID to chat with")
+    parser.add_argument("--thread", help="thread ID to open")
+    parser.add_argument("--theme", help="theme name (saved as the new default)")
+    parser.add_argument("--config-path", action="store_true", help="print where the config and registry live, then exit")
+    return parser
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asst-tui serve",
+        description="Run the embedded Assistants v2 server until Ctrl+C.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; others need a server key)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    parser.add_argument("--data-dir", help="where SQLite and files live (default: the user data dir)")
+    parser.add_argument("--engine", default="demo", choices=["demo"], help="model engine (default: demo, offline)")
+    parser.add_argument("--demo-delay-ms", type=int, default=None, help="demo engine pace per word in ms (0 = as fast as possible)")
+    parser.add_argument(
+        "--api-key",
+        help="require 'Authorization: Bearer KEY' on every request (or set ASST_TUI_SERVER_KEY)",
+    )
+    return parser
+
+
+def _export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asst-tui export", description="Save a thread's transcript.")
+    parser.add_argument("thread_id", help="the thread to export")
+    parser.add_argument("--format", choices=["md", "json"], default="md", help="Markdown (default) or JSON")
+    parser.add_argument("-o", "--output", help="file to write ('-' for stdout; default: the transcripts dir)")
+    parser.add_argument("--profile", help="profile name from config.toml")
+    parser.add_argument("--base-url", help="use this base URL instead of the profile's")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "serve":
+        from .serve_cmd import run_serve
+
+        return run_serve(_serve_parser().parse_args(args[1:]))
+    if args and args[0] == "export":
+        from .export_cmd import run_export
+
+        return run_export(_export_parser().parse_args(args[1:]))
+    options = _tui_parser().parse_args(args)
+    from .tui.launch import run_tui
+
+    return run_tui(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
