@@ -1,0 +1,82 @@
+"""Run the server in a background thread (the TUI and tests) or in the foreground (`asst-tui serve`)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+
+from .app import build_app
+from .config import ServerConfig
+
+
+class ServerStartError(RuntimeError):
+    """The server could not start (port taken, data dir locked by another server, ...)."""
+
+
+def bind_socket(config: ServerConfig) -> socket.socket:
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+    except OSError as exc:
+        sock.close()
+        raise ServerStartError(f"Can't listen on {config.host}:{config.port}: {exc.strerror or exc}. Pick another --port (0 = any free port).") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url_for(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/v1"
+
+
+def make_uvicorn(config: ServerConfig) -> uvicorn.Server:
+    app = build_app(config)
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3))
+
+
+class EmbeddedServer:
+    """A running server; `base_url` ends in /v1, `stop()` shuts it down cleanly."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket) -> None:
+        self._server = server
+        self._thread = thread
+        self._sock = sock
+        self.host, self.port = sock.getsockname()[:2]
+        self.base_url = base_url_for(self.host, self.port)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._sock.close()
+
+
+def start_server(config: ServerConfig, ready_timeout: float = 20.0) -> EmbeddedServer:
+    """Start a server in a daemon thread and wait until it accepts requests."""
+    server = make_uvicorn(config)
+    sock = bind_socket(config)
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # reported to the starting thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=serve, name="asst-tui-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + ready_timeout
+    while not server.started:
+        if failure or not thread.is_alive():
+            sock.close()
+            raise ServerStartError(f"The embedded server failed to start: {failure[0] if failure else 'it exited'}")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise ServerStartError("The embedded server did not start in time.")
+        time.sleep(0.01)
+    return EmbeddedServer(server, thread, sock)

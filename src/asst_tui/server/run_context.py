@@ -1,0 +1,341 @@
+"""What an engine sees and does during one run: read the thread, write messages, call tools."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import objects
+from .ids import new_id
+
+if TYPE_CHECKING:
+    from .runs import RunManager
+
+MESSAGE_FLUSH_SECONDS = 1.0
+INCOMPLETE_MESSAGE_REASON = {
+    "cancelled": "run_cancelled",
+    "expired": "run_expired",
+    "failed": "run_failed",
+    "completed": "max_tokens",
+}
+
+
+class RunFailed(Exception):
+    """End the run `failed` with last_error {code, message}."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class RunIncomplete(Exception):
+    """End the run `incomplete` with incomplete_details {reason}."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def estimate_tokens(text: str) -> int:
+    return max(1, round(len(text) / 4)) if text else 0
+
+
+class RunContext:
+    def __init__(self, manager: RunManager, run: dict[str, Any]) -> None:
+        self.manager = manager
+        self.store = manager.store
+        self.bus = manager.bus
+        self.run = run
+        self.delay = manager.config.demo_delay_ms / 1000
+        self.required_calls: list[dict[str, Any]] = []
+        self.generated_files: list[dict[str, Any]] = []  # non-image files the code interpreter wrote
+        previous = run.get("usage") or {}
+        self._prompt_tokens = previous.get("prompt_tokens", 0)
+        self._completion_tokens = previous.get("completion_tokens", 0)
+        self._message: dict[str, Any] | None = None
+        self._message_step: dict[str, Any] | None = None
+        self._chunks: list[str] = []
+        self._flushed_at = 0.0
+        self._tool_step: dict[str, Any] | None = None
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    @property
+    def run_id(self) -> str:
+        return self.run["id"]
+
+    @property
+    def thread_id(self) -> str:
+        return self.run["thread_id"]
+
+    def assistant(self) -> dict[str, Any]:
+        return self.store.get("assistant", self.run["assistant_id"]) or {"id": self.run["assistant_id"], "name": None, "tool_resources": {}}
+
+    def thread(self) -> dict[str, Any]:
+        return self.store.get("thread", self.thread_id) or {"tool_resources": {}}
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self.store.children("message", self.thread_id)
+
+    def steps(self) -> list[dict[str, Any]]:
+        return self.store.children("step", self.run_id)
+
+    def tool_types(self) -> set[str]:
+        return {tool["type"] for tool in self.run["tools"]}
+
+    def function_names(self) -> list[str]:
+        return [t["function"]["name"] for t in self.run["tools"] if t["type"] == "function"]
+
+    def submitted_function_calls(self) -> list[dict[str, Any]]:
+        """Function calls of this run that have outputs (the run was resumed after submit)."""
+        calls = []
+        for step in self.steps():
+            if step["type"] == "tool_calls":
+                calls += [c for c in step["step_details"]["tool_calls"] if c["type"] == "function" and c["function"]["output"] is not None]
+        return calls
+
+    def add_prompt_tokens(self, count: int) -> None:
+        self._prompt_tokens += count
+
+    def usage(self) -> dict[str, int]:
+        return objects.usage(self._prompt_tokens, self._completion_tokens)
+
+    async def pace(self) -> None:
+        """Wait one unit of the engine's pace; always yields so cancel and other requests get through."""
+        await asyncio.sleep(self.delay)
+
+    # ---- messages -----------------------------------------------------------------------------
+
+    def begin_message(self) -> None:
+        self.close_tool_step()
+        message = objects.message(
+            self.thread_id, "assistant", [], assistant_id=self.run["assistant_id"], run_id=self.run_id, status="in_progress"
+        )
+        step = objects.run_step(self.run, "message_creation", {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
+        self.store.insert("step", step, parent=self.run_id)
+        self._publish("thread.run.step.created", step)
+        self._publish("thread.run.step.in_progress", step)
+        self.store.insert("message", message, parent=self.thread_id)
+        self._publish("thread.message.created", message)
+        self._publish("thread.message.in_progress", message)
+        self._message, self._message_step, self._chunks = message, step, []
+        self._flushed_at = time.monotonic()
+
+    def write(self, text: str) -> None:
+        """Append text to the open message and stream it as a delta; over budget ends the run incomplete."""
+        if self._message is None:
+            self.begin_message()
+        cost = estimate_tokens(text)
+        limit = self.run.get("max_completion_tokens")
+        if limit is not None and self._completion_tokens + cost > limit:
+            raise RunIncomplete("max_completion_tokens")
+        self._completion_tokens += cost
+        self._chunks.append(text)
+        message = self._message
+        assert message is not None
+        if self.bus.has_listeners(self.run_id):
+            self.bus.publish(
+                self.run_id,
+                "thread.message.delta",
+                {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [{"index": 0, "type": "text", "text": {"value": text}}]}},
+            )
+        if time.monotonic() - self._flushed_at > MESSAGE_FLUSH_SECONDS:
+            self._sync_message_text()
+            self.store.put(message)
+            self._flushed_at = time.monotonic()
+
+    def end_message(self, annotations: list[dict[str, Any]] | None = None) -> None:
+        message, step = self._message, self._message_step
+        if message is None or step is None:
+            return
+        self._sync_message_text(annotations)
+        message["status"] = "completed"
+        message["completed_at"] = objects.now()
+        self.store.put(message)
+        self._publish("thread.message.completed", message)
+        self._finish_step(step, "completed")
+        self._message = self._message_step = None
+
+    def current_text(self) -> str:
+        return "".join(self._chunks)
+
+    def _sync_message_text(self, annotations: list[dict[str, Any]] | None = None) -> None:
+        assert self._message is not None
+        part = objects.text_part("".join(self._chunks))
+        if annotations:
+            part["text"]["annotations"] = annotations
+        self._message["content"] = [part]
+
+    # ---- tool calls ---------------------------------------------------------------------------
+
+    def _ensure_tool_step(self) -> dict[str, Any]:
+        if self._message is not None:
+            self.end_message()
+        if self._tool_step is None:
+            step = objects.run_step(self.run, "tool_calls", {"type": "tool_calls", "tool_calls": []})
+            self.store.insert("step", step, parent=self.run_id)
+            self._publish("thread.run.step.created", step)
+            self._publish("thread.run.step.in_progress", step)
+            self._tool_step = step
+        return self._tool_step
+
+    def close_tool_step(self) -> None:
+        if self._tool_step is not None:
+            self._finish_step(self._tool_step, "completed")
+            self._tool_step = None
+
+    def _step_delta(self, step: dict[str, Any], call_delta: dict[str, Any]) -> None:
+        if self.bus.has_listeners(self.run_id):
+            self.bus.publish(
+                self.run_id,
+                "thread.run.step.delta",
+                {"id": step["id"], "object": "thread.run.step.delta", "delta": {"step_details": {"type": "tool_calls", "tool_calls": [call_delta]}}},
+            )
+
+    async def code_interpreter(self, code: str) -> tuple[dict[str, Any], Any]:
+        """Stream `code` as a code_interpreter call, run it in the thread's sandbox; (tool call, ExecResult)."""
+        step = self._ensure_tool_step()
+        calls = step["step_details"]["tool_calls"]
+        index = len(calls)
+        call = {"id": new_id("call"), "type": "code_interpreter", "code_interpreter": {"input": "", "outputs": []}}
+        calls.append(call)
+        self._step_delta(step, {"index": index, "id": call["id"], "type": "code_interpreter", "code_interpreter": {"input": "", "outputs": []}})
+        for line in code.splitlines(keepends=True):
+            call["code_interpreter"]["input"] += line
+            self._step_delta(step, {"index": index, "type": "code_interpreter", "code_interpreter": {"input": line}})
+            await self.pace()
+        self.store.put(step)
+        result = await self.manager.sandbox.execute(self.thread_id, code, self.code_interpreter_files())
+        outputs: list[dict[str, Any]] = []
+        if result.logs:
+            outputs.append({"type": "logs", "logs": result.logs})
+        for path in result.files:
+            stored = self._store_output_file(path)
+            if path.suffix.lower() == ".png":
+                outputs.append({"type": "image", "image": {"file_id": stored["id"]}})
+            else:
+                self.generated_files.append(stored)
+        call["code_interpreter"]["outputs"] = outputs
+        if outputs:
+            self._step_delta(
+                step,
+                {"index": index, "type": "code_interpreter", "code_interpreter": {"outputs": [dict(o, index=i) for i, o in enumerate(outputs)]}},
+            )
+        self.store.put(step)
+        return call, result
+
+    def code_interpreter_files(self) -> dict[str, Path]:
+        """The assistant's, the thread's and message attachments' code-interpreter files, by filename."""
+        ids: list[str] = []
+        for owner in (self.assistant(), self.thread()):
+            ids += ((owner.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids", [])
+        for message in self.messages():
+            for attachment in message.get("attachments") or []:
+                if any(t.get("type") == "code_interpreter" for t in attachment.get("tools", [])):
+                    ids.append(attachment["file_id"])
+        files: dict[str, Path] = {}
+        for file_id in ids:
+            info = self.store.get("file", file_id)
+            if info is not None:
+                files[info["filename"]] = self.store.file_path(file_id)
+        return files
+
+    def _store_output_file(self, path: Path) -> dict[str, Any]:
+        info = objects.file(path.name, path.stat().st_size, "assistants_output")
+        shutil.copyfile(path, self.store.file_path(info["id"]))
+        self.store.insert("file", info)
+        return info
+
+    def request_functions(self, calls: list[tuple[str, str]]) -> None:
+        """Ask the client for function outputs: the run ends this turn in requires_action."""
+        step = self._ensure_tool_step()
+        tool_calls = step["step_details"]["tool_calls"]
+        for name, arguments in calls:
+            index = len(tool_calls)
+            call_id = new_id("call")
+            tool_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
+            self._step_delta(step, {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
+            self.required_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}})
+        self.store.put(step)
+
+    # ---- ending -------------------------------------------------------------------------------
+
+    async def finish_open_work(self) -> None:
+        """After the engine returns: close the open message, and the tool step unless it awaits outputs."""
+        self.end_message()
+        if not self.required_calls:
+            self.close_tool_step()
+
+    def close_open_work(self, step_status: str, last_error: dict[str, Any] | None) -> None:
+        """The run is ending abnormally: the open message becomes incomplete, open steps take `step_status`."""
+        if self._message is not None and self._message_step is not None:
+            self._sync_message_text()
+            self._message["status"] = "incomplete"
+            self._message["incomplete_at"] = objects.now()
+            self._message["incomplete_details"] = {"reason": INCOMPLETE_MESSAGE_REASON[step_status]}
+            self.store.put(self._message)
+            self._publish("thread.message.incomplete", self._message)
+            self._finish_step(self._message_step, step_status, last_error)
+            self._message = self._message_step = None
+        if self._tool_step is not None:
+            self._finish_step(self._tool_step, step_status, last_error)
+            self._tool_step = None
+
+    def _finish_step(self, step: dict[str, Any], status: str, last_error: dict[str, Any] | None = None) -> None:
+        step["status"] = status
+        stamp = {"completed": "completed_at", "failed": "failed_at", "cancelled": "cancelled_at", "expired": "expired_at"}[status]
+        step[stamp] = objects.now()
+        if status == "failed":
+            step["last_error"] = last_error
+        if step["type"] == "message_creation":
+            message_id = step["step_details"]["message_creation"]["message_id"]
+            message = self.store.get("message", message_id)
+            step["usage"] = objects.usage(0, estimate_tokens(_message_text(message)))
+        else:
+            step["usage"] = objects.usage(0, 0)
+        self.store.put(step)
+        self._publish(f"thread.run.step.{status}", step)
+
+    def adopt_waiting_step(self) -> None:
+        """Pick up the tool step a requires_action run left open (no engine task is alive)."""
+        for step in self.steps():
+            if step["status"] == "in_progress" and step["type"] == "tool_calls":
+                self._tool_step = step
+
+    def adopt_open_work(self) -> None:
+        """Pick up whatever a dead server process left open for this run."""
+        for step in self.steps():
+            if step["status"] != "in_progress":
+                continue
+            if step["type"] == "tool_calls":
+                self._tool_step = step
+            else:
+                message = self.store.get("message", step["step_details"]["message_creation"]["message_id"])
+                if message is not None:
+                    self._message, self._message_step = message, step
+                    self._chunks = [_message_text(message)]
+
+    def complete_waiting_step(self, outputs: dict[str, str]) -> None:
+        self.adopt_waiting_step()
+        step = self._tool_step
+        if step is None:
+            return
+        for call in step["step_details"]["tool_calls"]:
+            if call["type"] == "function" and call["id"] in outputs:
+                call["function"]["output"] = outputs[call["id"]]
+        self._finish_step(step, "completed")
+        self._tool_step = None
+
+    def _publish(self, event: str, data: dict[str, Any]) -> None:
+        self.bus.publish(self.run_id, event, data)
+
+
+def _message_text(message: dict[str, Any] | None) -> str:
+    if not message:
+        return ""
+    return "".join(p["text"]["value"] for p in message.get("content", []) if p.get("type") == "text")
+

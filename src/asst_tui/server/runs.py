@@ -1,0 +1,237 @@
+"""Run lifecycle: queue, thread lock, engine task, requires_action, submit, cancel, expiry, recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from . import objects
+from .errors import bad_request
+from .events import EventBus
+from .run_context import RunContext, RunFailed, RunIncomplete
+
+if TYPE_CHECKING:
+    from .config import ServerConfig
+    from .engines.base import Engine
+    from .sandbox import Sandbox
+    from .store import Store
+
+log = logging.getLogger("asst_tui.server")
+
+ACTIVE = ("queued", "in_progress", "requires_action", "cancelling")
+TERMINAL = ("completed", "failed", "cancelled", "expired", "incomplete")
+
+
+class RunManager:
+    """Owns every run's state transitions; engine work runs as one asyncio task per run."""
+
+    def __init__(self, store: Store, engine: Engine, sandbox: Sandbox, config: ServerConfig) -> None:
+        self.store = store
+        self.engine = engine
+        self.sandbox = sandbox
+        self.config = config
+        self.bus = EventBus()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._waiting: dict[str, int] = {}  # run id -> expires_at, for queued/requires_action runs
+        self._expiry_task: asyncio.Task[None] | None = None
+
+    # ---- start-up and shut-down -------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Fail runs a previous server process left active; keep requires_action runs waiting."""
+        for run in self.store.all_of("run"):
+            if run["status"] == "requires_action":
+                self._waiting[run["id"]] = run["expires_at"]
+            elif run["status"] in ACTIVE:
+                self._finish_interrupted(run, "The server stopped while this run was in progress.")
+
+    def start_expiry(self) -> None:
+        self._expiry_task = asyncio.get_running_loop().create_task(self._expiry_loop())
+
+    async def shutdown(self) -> None:
+        if self._expiry_task:
+            self._expiry_task.cancel()
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # ---- thread lock --------------------------------------------------------------------------
+
+    def active_run(self, thread_id: str) -> dict[str, Any] | None:
+        for run in reversed(self.store.children("run", thread_id)):
+            if run["status"] in ACTIVE:
+                return run
+        return None
+
+    def check_can_add_message(self, thread_id: str) -> None:
+        run = self.active_run(thread_id)
+        if run:
+            raise bad_request(f"Can't add messages to {thread_id} while a run {run['id']} is active.")
+
+    def check_can_start_run(self, thread_id: str) -> None:
+        run = self.active_run(thread_id)
+        if run:
+            raise bad_request(f"Thread {thread_id} already has an active run {run['id']}.")
+
+    # ---- transitions ----------------------------------------------------------------------------
+
+    def start(self, run: dict[str, Any]) -> None:
+        """Store a new queued run, announce it and schedule its engine task."""
+        self.store.insert("run", run, parent=run["thread_id"])
+        self.bus.publish(run["id"], "thread.run.created", run)
+        self.bus.publish(run["id"], "thread.run.queued", run)
+        self._waiting[run["id"]] = run["expires_at"]
+        self._schedule(run["id"])
+
+    def _schedule(self, run_id: str) -> None:
+        self._tasks[run_id] = asyncio.get_running_loop().create_task(self._drive(run_id), name=run_id)
+
+    async def _drive(self, run_id: str) -> None:
+        run = self.store.get("run", run_id)
+        if run is None or run["status"] != "queued":
+            self._tasks.pop(run_id, None)
+            return
+        self._waiting.pop(run_id, None)
+        if run["started_at"] is None:
+            run["started_at"] = objects.now()
+        run["status"] = "in_progress"
+        self._save_run(run, "thread.run.in_progress")
+        ctx = RunContext(self, run)
+        try:
+            await self.engine.run(ctx)
+            await ctx.finish_open_work()
+            if ctx.required_calls:
+                self._require_action(ctx)
+            else:
+                self._complete(ctx)
+        except asyncio.CancelledError:
+            self._on_cancelled(ctx)
+            raise
+        except RunIncomplete as exc:
+            self._end(ctx, "incomplete", incomplete_details={"reason": exc.reason})
+        except RunFailed as exc:
+            self._end(ctx, "failed", last_error={"code": exc.code, "message": exc.message})
+        except Exception:
+            log.exception("run %s crashed", run_id)
+            self.bus.publish_error(run_id, "The server hit an internal error while running the engine.")
+            self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server hit an internal error while running the engine; see the server log."})
+        finally:
+            self._tasks.pop(run_id, None)
+
+    def _complete(self, ctx: RunContext) -> None:
+        self._end(ctx, "completed")
+
+    def _end(self, ctx: RunContext, status: str, **fields: Any) -> None:
+        ctx.close_open_work("completed" if status == "completed" else _step_status(status), fields.get("last_error"))
+        run = ctx.run
+        run["status"] = status
+        run.update(fields)
+        stamp = {"completed": "completed_at", "failed": "failed_at", "cancelled": "cancelled_at"}.get(status)
+        if stamp:
+            run[stamp] = objects.now()
+        run["usage"] = ctx.usage()
+        run["required_action"] = None
+        self._save_run(run, f"thread.run.{status}")
+
+    def _require_action(self, ctx: RunContext) -> None:
+        run = ctx.run
+        run["status"] = "requires_action"
+        run["required_action"] = {
+            "type": "submit_tool_outputs",
+            "submit_tool_outputs": {"tool_calls": ctx.required_calls},
+        }
+        run["usage"] = ctx.usage()
+        self._waiting[run["id"]] = run["expires_at"]
+        self._save_run(run, "thread.run.requires_action")
+
+    def _on_cancelled(self, ctx: RunContext) -> None:
+        run = self.store.get("run", ctx.run["id"]) or ctx.run
+        if run["status"] == "cancelling":
+            ctx.run = run
+            self._end(ctx, "cancelled")
+        else:
+            ctx.run = run
+            self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server stopped while this run was in progress."})
+
+    def _save_run(self, run: dict[str, Any], event: str) -> None:
+        self.store.put(run)
+        self.bus.publish(run["id"], event, run)
+
+    def cancel(self, run: dict[str, Any]) -> dict[str, Any]:
+        if run["status"] not in ACTIVE or run["status"] == "cancelling":
+            raise bad_request(f"Cannot cancel run with status '{run['status']}'.", param="run_id")
+        task = self._tasks.get(run["id"])
+        self._waiting.pop(run["id"], None)
+        if task is not None:
+            run["status"] = "cancelling"
+            self._save_run(run, "thread.run.cancelling")
+            task.cancel()
+            return run
+        ctx = RunContext(self, run)
+        ctx.adopt_waiting_step()
+        self._end(ctx, "cancelled")
+        return run
+
+    def submit_tool_outputs(self, run: dict[str, Any], outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        if run["status"] != "requires_action":
+            raise bad_request(
+                f"Runs in status \"{run['status']}\" do not accept tool outputs.", param="run_id"
+            )
+        pending = {c["id"] for c in run["required_action"]["submit_tool_outputs"]["tool_calls"]}
+        given: dict[str, str] = {}
+        for i, item in enumerate(outputs):
+            call_id = item.get("tool_call_id") if isinstance(item, dict) else None
+            if call_id not in pending:
+                raise bad_request(f"Invalid 'tool_outputs[{i}].tool_call_id': no pending tool call with id {call_id!r}.", param=f"tool_outputs[{i}].tool_call_id")
+            output = item.get("output")
+            if output is not None and not isinstance(output, str):
+                raise bad_request(f"Invalid type for 'tool_outputs[{i}].output': expected a string.", param=f"tool_outputs[{i}].output", code="invalid_type")
+            given[call_id] = output or ""
+        missing = sorted(pending - given.keys())
+        if missing:
+            raise bad_request(f"Expected tool outputs for call_ids {sorted(pending)}, got {sorted(given)}.", param="tool_outputs")
+        ctx = RunContext(self, run)
+        ctx.complete_waiting_step(given)
+        run["status"] = "queued"
+        run["required_action"] = None
+        self._save_run(run, "thread.run.queued")
+        self._schedule(run["id"])
+        return run
+
+    # ---- expiry and recovery -----------------------------------------------------------------
+
+    async def _expiry_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            now = time.time()
+            for run_id, expires_at in list(self._waiting.items()):
+                if expires_at <= now:
+                    self._expire(run_id)
+
+    def _expire(self, run_id: str) -> None:
+        self._waiting.pop(run_id, None)
+        run = self.store.get("run", run_id)
+        if run is None or run["status"] not in ("queued", "requires_action"):
+            return
+        task = self._tasks.pop(run_id, None)
+        if task is not None:
+            task.cancel()
+        ctx = RunContext(self, run)
+        ctx.adopt_waiting_step()
+        ctx.close_open_work("expired", None)
+        run["status"] = "expired"
+        run["required_action"] = None
+        self._save_run(run, "thread.run.expired")
+
+    def _finish_interrupted(self, run: dict[str, Any], message: str) -> None:
+        ctx = RunContext(self, run)
+        ctx.adopt_open_work()
+        self._end(ctx, "failed", last_error={"code": "server_error", "message": message})
+
+
+def _step_status(run_status: str) -> str:
+    """The status of a run's open step when the run ends with `run_status`."""
+    return {"cancelled": "cancelled", "expired": "expired", "incomplete": "completed"}.get(run_status, "failed")

@@ -1,0 +1,135 @@
+"""SQLite storage (WAL): every API object as JSON in one table, uploaded files on disk beside it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Iterable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    parent TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, seq);
+"""
+
+
+class Store:
+    """Objects keyed by id, grouped by kind and parent (thread for messages and runs, run for steps)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.files_dir = data_dir / "files"
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(data_dir / "assistants.sqlite3", check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO objects (id, kind, parent, data) VALUES (?, ?, ?, ?)",
+                (obj["id"], kind, parent, json.dumps(obj)),
+            )
+        return obj
+
+    def put(self, obj: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(obj), obj["id"]))
+        return obj
+
+    def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT data, parent FROM objects WHERE id = ? AND kind = ?", (object_id, kind)).fetchone()
+        if row is None or (parent is not None and row[1] != parent):
+            return None
+        return json.loads(row[0])
+
+    def delete(self, object_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+
+    def delete_tree(self, root_id: str) -> None:
+        """Delete an object and everything below it (a thread's messages, runs and their steps)."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "DELETE FROM objects WHERE parent IN (SELECT id FROM objects WHERE parent = ?)", (root_id,)
+            )
+            self._db.execute("DELETE FROM objects WHERE parent = ?", (root_id,))
+            self._db.execute("DELETE FROM objects WHERE id = ?", (root_id,))
+
+    def children(self, kind: str, parent: str) -> list[dict[str, Any]]:
+        """All objects of a kind under a parent, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT data FROM objects WHERE kind = ? AND parent = ? ORDER BY seq", (kind, parent)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def all_of(self, kind: str) -> Iterable[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT data FROM objects WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def page(
+        self,
+        kind: str,
+        parent: str | None,
+        *,
+        limit: int,
+        order: str,
+        after: str | None,
+        before: str | None,
+        where: tuple[str, str] | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of a list endpoint: (items, has_more), honouring limit/order/after/before cursors."""
+        clauses = ["kind = ?"]
+        args: list[Any] = [kind]
+        if parent is not None:
+            clauses.append("parent = ?")
+            args.append(parent)
+        if where is not None:
+            clauses.append(f"json_extract(data, '$.{where[0]}') = ?")
+            args.append(where[1])
+        desc = order == "desc"
+        reverse = False
+        for cursor, is_after in ((after, True), (before, False)):
+            if cursor is None:
+                continue
+            seq = self._seq(cursor)
+            if seq is None:
+                continue
+            newer = (is_after and not desc) or (not is_after and desc)
+            clauses.append("seq > ?" if newer else "seq < ?")
+            args.append(seq)
+            if not is_after and after is None:
+                reverse = True
+        ascending = (not desc) != reverse
+        sql = f"SELECT data FROM objects WHERE {' AND '.join(clauses)} ORDER BY seq {'ASC' if ascending else 'DESC'} LIMIT ?"
+        with self._lock:
+            rows = self._db.execute(sql, (*args, limit + 1)).fetchall()
+        items = [json.loads(r[0]) for r in rows[:limit]]
+        if reverse:
+            items.reverse()
+        return items, len(rows) > limit
+
+    def _seq(self, object_id: str) -> int | None:
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM objects WHERE id = ?", (object_id,)).fetchone()
+        return row[0] if row else None
+
+    def file_path(self, file_id: str) -> Path:
+        return self.files_dir / file_id
