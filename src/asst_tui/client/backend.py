@@ -1,0 +1,229 @@
+"""Everything the TUI asks of an Assistants v2 backend, as plain dicts; failures raise only BackendError."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx2
+import openai
+from openai import AsyncAzureOpenAI, AsyncOpenAI
+
+from .errors import BackendError, from_exception
+from .events import RunEvent
+from .plain import plain
+from .sdk_warnings import silence_assistants_deprecation
+from .stream import run_events
+
+ACTIVE_STATUSES = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
+TIMEOUT = openai.Timeout(60.0, connect=5.0)
+PAGE = 100  # the largest page the Assistants API serves
+
+
+class Backend:
+    """One Assistants backend (embedded server, compatible server or hosted API) over the async SDK."""
+
+    def __init__(self, client: AsyncOpenAI, *, base_url: str, label: str) -> None:
+        silence_assistants_deprecation()
+        self._client = client
+        self.base_url = base_url
+        self.label = label
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        kind: str = "openai",
+        azure_endpoint: str | None = None,
+        api_version: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        label: str = "",
+    ) -> Backend:
+        """Build the SDK client for a backend; no request is sent until a method is called."""
+        try:
+            client = _sdk_client(
+                kind,
+                base_url=base_url,
+                api_key=api_key,
+                azure_endpoint=azure_endpoint,
+                api_version=api_version,
+                organization=organization,
+                project=project,
+            )
+        except (openai.OpenAIError, ValueError) as exc:  # e.g. azure without a key or an endpoint
+            raise BackendError(
+                str(exc), "Check the profile's API key env var, endpoint and api_version.", kind="auth"
+            ) from exc
+        return cls(client, base_url=str(client.base_url).rstrip("/"), label=label)
+
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        """Turn whatever the SDK raises into a BackendError naming this backend."""
+        try:
+            yield
+        except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
+            raise from_exception(exc, base_url=self.base_url) from exc
+
+    # assistants
+
+    async def list_assistants(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The `limit` most recently created assistants, newest first."""
+        with self._mapped():
+            page = await self._client.beta.assistants.list(limit=limit, order="desc")
+        return [plain(a) for a in page.data]
+
+    async def create_assistant(self, **params: Any) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.assistants.create(**params))
+
+    async def retrieve_assistant(self, assistant_id: str) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.assistants.retrieve(assistant_id))
+
+    # threads and messages
+
+    async def create_thread(self, **params: Any) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.threads.create(**params))
+
+    async def retrieve_thread(self, thread_id: str) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.threads.retrieve(thread_id))
+
+    async def delete_thread(self, thread_id: str) -> None:
+        with self._mapped():
+            await self._client.beta.threads.delete(thread_id)
+
+    async def add_message(
+        self, thread_id: str, text: str, attachments: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """Add a user message; `attachments` are [{"file_id", "tools": [{"type": ...}]}]."""
+        with self._mapped():
+            message = await self._client.beta.threads.messages.create(
+                thread_id, role="user", content=text, attachments=attachments or openai.omit
+            )
+        return plain(message)
+
+    async def list_messages(
+        self, thread_id: str, *, limit: int = 40, before: str | None = None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The `limit` newest messages older than message `before`, chronological, and whether older ones exist."""
+        with self._mapped():
+            page = await self._client.beta.threads.messages.list(
+                thread_id, limit=limit, order="desc", after=before or openai.omit
+            )
+        has_more = page.has_more if page.has_more is not None else len(page.data) >= limit
+        return [plain(m) for m in reversed(page.data)], bool(has_more)
+
+    async def all_messages(self, thread_id: str) -> list[dict[str, Any]]:
+        """Every message of the thread, chronological."""
+        with self._mapped():
+            pages = self._client.beta.threads.messages.list(thread_id, limit=PAGE, order="asc")
+            return [plain(m) async for m in pages]
+
+    # runs
+
+    async def list_runs(self, thread_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The `limit` newest runs of the thread, newest first."""
+        with self._mapped():
+            page = await self._client.beta.threads.runs.list(thread_id, limit=limit, order="desc")
+        return [plain(r) for r in page.data]
+
+    async def all_runs(self, thread_id: str) -> list[dict[str, Any]]:
+        """Every run of the thread, chronological."""
+        with self._mapped():
+            pages = self._client.beta.threads.runs.list(thread_id, limit=PAGE, order="asc")
+            return [plain(r) async for r in pages]
+
+    async def retrieve_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.threads.runs.retrieve(run_id, thread_id=thread_id))
+
+    async def active_run(self, thread_id: str) -> dict[str, Any] | None:
+        """The newest run if it still holds the thread (queued, in progress, waiting or cancelling)."""
+        runs = await self.list_runs(thread_id, limit=1)
+        return runs[0] if runs and runs[0].get("status") in ACTIVE_STATUSES else None
+
+    async def list_run_steps(self, thread_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Every step of the run, chronological."""
+        with self._mapped():
+            pages = self._client.beta.threads.runs.steps.list(
+                run_id, thread_id=thread_id, limit=PAGE, order="asc"
+            )
+            return [plain(s) async for s in pages]
+
+    async def cancel_run(self, thread_id: str, run_id: str) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.threads.runs.cancel(run_id, thread_id=thread_id))
+
+    def stream_run(self, thread_id: str, assistant_id: str, **overrides: Any) -> AsyncIterator[RunEvent]:
+        """Start a run and stream it; `overrides` are run parameters (instructions, model, tools...)."""
+        return run_events(
+            lambda: self._client.beta.threads.runs.create(
+                thread_id, assistant_id=assistant_id, stream=True, **overrides
+            ),
+            base_url=self.base_url,
+        )
+
+    def submit_tool_outputs(
+        self, thread_id: str, run_id: str, outputs: list[dict[str, Any]]
+    ) -> AsyncIterator[RunEvent]:
+        """Answer a `requires_action` run with [{"tool_call_id", "output"}] and stream the rest of it."""
+        return run_events(
+            lambda: self._client.beta.threads.runs.submit_tool_outputs(
+                run_id, thread_id=thread_id, tool_outputs=outputs, stream=True
+            ),
+            base_url=self.base_url,
+        )
+
+    # files
+
+    async def file_info(self, file_id: str) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.files.retrieve(file_id))
+
+    async def file_content(self, file_id: str) -> bytes:
+        with self._mapped():
+            response = await self._client.files.content(file_id)
+            return response.content
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _sdk_client(
+    kind: str,
+    *,
+    base_url: str | None,
+    api_key: str | None,
+    azure_endpoint: str | None,
+    api_version: str | None,
+    organization: str | None,
+    project: str | None,
+) -> AsyncOpenAI:
+    if kind == "azure":
+        return AsyncAzureOpenAI(
+            azure_endpoint=azure_endpoint,
+            api_version=api_version,
+            api_key=api_key,
+            organization=organization,
+            project=project,
+            max_retries=1,
+            timeout=TIMEOUT,
+        )
+    if kind in ("local", "openai"):
+        return AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or "local-no-key",
+            organization=organization,
+            project=project,
+            max_retries=1,
+            timeout=TIMEOUT,
+        )
+    raise BackendError(
+        f"Unknown profile kind {kind!r}", "Set the profile's kind to local, openai or azure.", kind="bad_request"
+    )
