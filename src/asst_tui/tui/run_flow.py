@@ -1,0 +1,167 @@
+"""Follow one run: route its events to the chat pane, the run panel and the status line.
+
+Also the function-call prompt (requires_action → ToolOutputsScreen → submit_tool_outputs) and the
+re-sync after a dropped stream. Runs inside a worker of the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from ..client.events import (
+    CodeImage,
+    CodeLogs,
+    MessageDone,
+    MessageStarted,
+    RequiresAction,
+    RunEnded,
+    RunEvent,
+    RunStatusChanged,
+    StreamError,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallDone,
+    ToolCallStarted,
+    Usage,
+)
+from .text import visible
+
+if TYPE_CHECKING:
+    from .app import AsstApp
+
+ACTIVE = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
+POLL_SECONDS = 1.0
+PANEL_EVENTS = (ToolCallStarted, ToolCallDelta, CodeLogs, CodeImage, ToolCallDone, Usage)
+
+
+class RunFlow:
+    """Consumes run streams for the open thread of `app`."""
+
+    def __init__(self, app: AsstApp, thread_id: str) -> None:
+        self.app = app
+        self.thread_id = thread_id
+        self.run_id: str | None = None
+        self.drafts: dict[str, str] = {}  # tool call id -> output typed so far
+
+    @property
+    def backend(self):
+        return self.app.connection.backend
+
+    async def follow(self, events: AsyncIterator[RunEvent]) -> None:
+        """Consume a stream, then keep going through function-call prompts until the run stops."""
+        while events is not None:
+            waiting = await self._consume(events)
+            events = await self._answer(waiting) if waiting else None
+
+    async def _consume(self, events: AsyncIterator[RunEvent]) -> RequiresAction | None:
+        chat, panel = self.app.chat, self.app.run_panel
+        waiting = None
+        async for event in events:
+            if isinstance(event, TextDelta):
+                chat.add_delta(event.message_id, visible(event.text))
+            elif isinstance(event, RunStatusChanged):
+                if event.run_id != self.run_id:
+                    self.run_id = event.run_id
+                    panel.start_run(event.run_id)
+                    self.app.active_run_started(self)
+                panel.apply(event)
+                self.app.set_run_status(event.status)
+            elif isinstance(event, MessageStarted):
+                if event.role == "assistant":
+                    await chat.begin_stream(event.message_id)
+            elif isinstance(event, MessageDone):
+                await chat.finish_message(event.message)
+            elif isinstance(event, PANEL_EVENTS):
+                panel.apply(event)
+                if isinstance(event, ToolCallStarted) and event.type == "code_interpreter":
+                    self.app.reveal_panel()
+            elif isinstance(event, RequiresAction):
+                panel.apply(event)
+                self.app.set_run_status("requires_action")
+                waiting = event
+            elif isinstance(event, RunEnded):
+                await chat.flush()
+                panel.apply(event)
+                await self._ended(event)
+            elif isinstance(event, StreamError):
+                await chat.flush()
+                if event.recoverable:
+                    await self.resync(event.message)
+                else:
+                    await self.app.show_problem(event.message, "Try again; if it keeps happening, check the server's log.")
+                    self.app.set_run_status("failed")
+        return waiting
+
+    async def _ended(self, event: RunEnded) -> None:
+        self.app.set_run_status(event.status)
+        if event.status == "failed":
+            error = event.last_error or {}
+            what = error.get("message") or "The run failed."
+            code = error.get("code")
+            await self.app.show_problem(f"Run failed{f' ({code})' if code else ''}: {what}", "Send the message again, or change it.")
+        elif event.status == "incomplete":
+            reason = (event.incomplete_details or {}).get("reason") or "unknown reason"
+            await self.app.show_problem(f"The reply is incomplete ({reason}).", "Ask the assistant to continue.", "warning")
+        elif event.status == "expired":
+            await self.app.show_problem("The run expired before it finished.", "Send the message again.", "warning")
+        self.app.run_finished(self)
+
+    async def _answer(self, waiting: RequiresAction) -> AsyncIterator[RunEvent] | None:
+        """Show the function-call prompt; return the continued stream, or None when the run is left waiting."""
+        from .screens.tool_outputs import ToolOutputsScreen
+
+        self.run_id = waiting.run_id
+        result = await self.app.push_screen_wait(ToolOutputsScreen(waiting.tool_calls, waiting.expires_at, self.drafts))
+        if result is None:
+            self.app.notify("The run waits for function outputs. Reopen the thread to answer.", title="Run waiting")
+            self.app.run_finished(self)
+            return None
+        if result.action == "cancel_run":
+            await self.app.cancel_active_run()
+            return None
+        self.app.run_panel.record_outputs(result.outputs)
+        self.drafts.clear()
+        return self.backend.submit_tool_outputs(self.thread_id, waiting.run_id, result.outputs)
+
+    async def resync(self, why: str) -> None:
+        """After a dropped stream: retrieve the run and the messages, and keep following the run if it goes on."""
+        from ..client.errors import BackendError
+
+        await self.app.show_problem(why, "Re-syncing with the server…", "warning")
+        try:
+            run = await self._current_run()
+            await self.app.reload_messages()
+        except BackendError as error:
+            self.app.set_run_status("offline")
+            await self.app.show_problem(error.message, error.hint)
+            self.app.run_finished(self)
+            return
+        await self.watch(run)
+
+    async def _current_run(self) -> dict[str, Any] | None:
+        if self.run_id:
+            return await self.backend.retrieve_run(self.thread_id, self.run_id)
+        return await self.backend.active_run(self.thread_id)
+
+    async def watch(self, run: dict[str, Any] | None) -> None:
+        """Follow a run we have no stream for (opened thread, dropped stream) by polling it."""
+        while run is not None and run.get("status") in ACTIVE:
+            self.run_id = run["id"]
+            self.app.active_run_started(self)
+            self.app.set_run_status(run["status"])
+            if run["status"] == "requires_action":
+                action = run.get("required_action") or {}
+                calls = (action.get("submit_tool_outputs") or {}).get("tool_calls") or []
+                waiting = RequiresAction(run["id"], calls, run.get("expires_at"), run)
+                events = await self._answer(waiting)
+                if events is not None:
+                    await self.follow(events)
+                return
+            await asyncio.sleep(POLL_SECONDS)
+            run = await self.backend.retrieve_run(self.thread_id, run["id"])
+        if run is not None:
+            await self.app.reload_messages()
+            self.app.set_run_status(run.get("status", "idle"))
+        self.app.run_finished(self)

@@ -1,0 +1,154 @@
+"""The chat pane: the messages of one thread, newest page first, with streamed text coalesced per frame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.containers import VerticalScroll
+from textual.message import Message
+
+from ..message_format import render_message
+from .chat_message import MessageView
+
+FRAME_SECONDS = 1 / 30  # streamed text is flushed to the screen at most this often
+
+
+class ChatView(VerticalScroll, can_focus=True):
+    """Messages of the open thread. Older pages are mounted on top when the user scrolls up."""
+
+    class OlderWanted(Message):
+        """The user reached the top and older messages exist; `before` is the oldest shown message id."""
+
+        def __init__(self, before: str) -> None:
+            super().__init__()
+            self.before = before
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.has_older = False
+        self._loading_older = False
+        self._views: dict[str, MessageView] = {}
+        self._pending: dict[str, list[str]] = {}
+        self._flush_scheduled = False
+
+    # --- whole thread -------------------------------------------------------------------------
+
+    async def show_messages(self, messages: list[dict[str, Any]], has_older: bool) -> None:
+        """Replace the pane with these (chronological) messages and follow the bottom."""
+        self._pending.clear()
+        self._views.clear()
+        self.has_older = has_older
+        self._loading_older = False
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount_all([self._view_for(message) for message in messages])
+        self.anchor()
+
+    async def show_older(self, messages: list[dict[str, Any]], has_older: bool) -> None:
+        """Mount an older page above the current first message, keeping what the user looks at in place."""
+        self.has_older = has_older
+        if messages:
+            first = self.children[0] if self.children else None
+            before_height = self.virtual_size.height
+            views = [self._view_for(message) for message in messages]
+            await self.mount_all(views, before=first) if first else await self.mount_all(views)
+            self.call_after_refresh(self._keep_position, before_height)
+        else:
+            self._loading_older = False
+
+    def _keep_position(self, before_height: int) -> None:
+        self.scroll_to(y=self.scroll_y + self.virtual_size.height - before_height, animate=False, immediate=True)
+        self._loading_older = False
+
+    def _view_for(self, message: dict[str, Any]) -> MessageView:
+        rendered = render_message(message)
+        view = MessageView(
+            message.get("role", "assistant"),
+            rendered.markdown,
+            message_id=message.get("id"),
+            created_at=message.get("created_at"),
+            files=rendered.files,
+        )
+        if view.message_id:
+            self._views[view.message_id] = view
+        return view
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 and new < old and self.has_older and not self._loading_older:
+            self.request_older()
+
+    def request_older(self) -> None:
+        first = next((child for child in self.children if isinstance(child, MessageView) and child.message_id), None)
+        if first and first.message_id and self.has_older and not self._loading_older:
+            self._loading_older = True
+            self.post_message(self.OlderWanted(first.message_id))
+
+    # --- single messages ----------------------------------------------------------------------
+
+    async def add_message(self, role: str, markdown: str, *, message_id: str | None = None,
+                          created_at: float | None = None, severity: str = "") -> MessageView:
+        view = MessageView(role, markdown, message_id=message_id, created_at=created_at, severity=severity)
+        if message_id:
+            self._views[message_id] = view
+        await self.mount(view)
+        if self.is_anchored:
+            self.anchor()
+        return view
+
+    async def add_note(self, markdown: str, severity: str = "") -> MessageView:
+        """A message from asst-tui itself (welcome, errors), not part of the thread."""
+        return await self.add_message("note", markdown, severity=severity)
+
+    def set_message_id(self, view: MessageView, message_id: str) -> None:
+        view.message_id = message_id
+        self._views[message_id] = view
+
+    async def begin_stream(self, message_id: str, created_at: float | None = None) -> None:
+        if message_id not in self._views:
+            await self.add_message("assistant", "", message_id=message_id, created_at=created_at)
+
+    def add_delta(self, message_id: str, text: str) -> None:
+        """Queue streamed text; it reaches the screen on the next frame flush."""
+        self._pending.setdefault(message_id, []).append(text)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(FRAME_SECONDS, self._flush_frame)
+
+    async def _flush_frame(self) -> None:
+        await self._flush_once()
+        if self._pending:
+            self.set_timer(FRAME_SECONDS, self._flush_frame)
+        else:
+            self._flush_scheduled = False
+
+    async def _flush_once(self) -> None:
+        """Append everything queued since the last frame, one Markdown append per message."""
+        pending, self._pending = self._pending, {}
+        for message_id, parts in pending.items():
+            view = self._views.get(message_id)
+            if view is not None and view.is_attached:
+                await view.append("".join(parts))
+
+    async def flush(self) -> None:
+        """Put everything queued on the screen now."""
+        while self._pending:
+            await self._flush_once()
+
+    async def finish_message(self, message: dict[str, Any]) -> None:
+        """A message is complete: flush its tail and show footnotes and files if it has any."""
+        await self.flush()
+        view = self._views.get(message.get("id", ""))
+        if view is None:
+            await self.mount(self._view_for(message))
+            return
+        rendered = render_message(message)
+        if rendered.files or rendered.markdown != view.source:
+            await view.replace(rendered.markdown, rendered.files)
+
+    def last_reply(self) -> str | None:
+        replies = [child for child in self.children if isinstance(child, MessageView) and child.role == "assistant"]
+        return replies[-1].source if replies else None
+
+    def clear_notes(self) -> None:
+        self.query(".role-note").remove()

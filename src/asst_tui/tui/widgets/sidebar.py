@@ -1,0 +1,103 @@
+"""The sidebar: the profile's threads (most recent first, filter as you type) and the current assistant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...registry import ThreadEntry
+from ..text import literal
+
+UNTITLED = "New thread"
+
+
+def thread_label(entry: ThreadEntry, current: bool) -> Text:
+    """One sidebar row: the title (dimmed when stale or archived) and a marker for the open thread."""
+    style = "dim strike" if entry.stale else ("dim italic" if entry.archived else "")
+    label = Text("▸ " if current else "  ", style="bold")
+    label.append_text(literal(entry.title or UNTITLED, style))
+    if entry.stale:
+        label.append("  gone", style="dim italic")
+    elif entry.archived:
+        label.append("  archived", style="dim italic")
+    return label
+
+
+def matches(entry: ThreadEntry, needle: str) -> bool:
+    needle = needle.casefold()
+    return not needle or needle in (entry.title or UNTITLED).casefold() or needle in entry.id.casefold()
+
+
+class ThreadList(OptionList):
+    BINDINGS = [Binding("slash", "app.focus_filter", "Filter", show=False)]
+
+
+class Sidebar(Vertical):
+    """Lists threads; selecting one posts ThreadChosen."""
+
+    class ThreadChosen(Message):
+        def __init__(self, thread_id: str) -> None:
+            super().__init__()
+            self.thread_id = thread_id
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._entries: list[ThreadEntry] = []
+        self._current: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Threads", classes="sidebar-title")
+        yield Input(placeholder="filter threads…", id="thread-filter")
+        yield ThreadList(id="thread-list")
+        yield Static("", id="assistant-label")
+
+    def show_threads(self, entries: Sequence[ThreadEntry], current: str | None) -> None:
+        self._entries = list(entries)
+        self._current = current
+        self._refill()
+
+    def show_assistant(self, name: str, model: str) -> None:
+        label = Text("Assistant\n", style="bold")
+        label.append_text(literal(name or "(none)"))
+        if model:
+            label.append_text(literal(f" · {model}", "dim"))
+        label.append("\nF4 switch", style="dim")
+        self.query_one("#assistant-label", Static).update(label)
+
+    @property
+    def visible_ids(self) -> list[str]:
+        options = self.query_one(ThreadList)
+        return [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
+
+    def _refill(self) -> None:
+        needle = self.query_one("#thread-filter", Input).value.strip()
+        options = self.query_one(ThreadList)
+        shown = [entry for entry in self._entries if matches(entry, needle)]
+        options.set_options(Option(thread_label(entry, entry.id == self._current), id=entry.id) for entry in shown)
+        for index, entry in enumerate(shown):
+            if entry.id == self._current:
+                options.highlighted = index
+                break
+
+    @on(Input.Changed, "#thread-filter")
+    def _filter_changed(self) -> None:
+        self._refill()
+
+    @on(Input.Submitted, "#thread-filter")
+    def _filter_submitted(self) -> None:
+        options = self.query_one(ThreadList)
+        if options.option_count:
+            self.post_message(self.ThreadChosen(options.get_option_at_index(options.highlighted or 0).id or ""))
+
+    @on(OptionList.OptionSelected, "#thread-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.post_message(self.ThreadChosen(event.option.id))

@@ -1,0 +1,46 @@
+"""The header line: profile, assistant, model and the state of the current run."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ..text import literal
+
+STATUS_STYLES = {
+    "connecting": "yellow",
+    "idle": "green",
+    "queued": "yellow",
+    "in_progress": "bold yellow",
+    "requires_action": "bold magenta",
+    "cancelling": "yellow",
+    "completed": "green",
+    "failed": "bold red",
+    "cancelled": "dim",
+    "expired": "red",
+    "incomplete": "yellow",
+    "offline": "bold red",
+}
+
+
+class StatusLine(Widget):
+    """One line at the top of the main screen."""
+
+    profile: reactive[str] = reactive("")
+    assistant: reactive[str] = reactive("")
+    model: reactive[str] = reactive("")
+    status: reactive[str] = reactive("connecting")
+
+    def render(self) -> Text:
+        line = Text.assemble(("asst-tui", "bold"), "  profile ")
+        line.append_text(literal(self.profile, "bold"))
+        if self.assistant:
+            line.append("  assistant ")
+            line.append_text(literal(self.assistant, "bold"))
+        if self.model:
+            line.append("  model ")
+            line.append_text(literal(self.model, "bold"))
+        line.append("  ● ", style=STATUS_STYLES.get(self.status, ""))
+        line.append(self.status.replace("_", " "), style=STATUS_STYLES.get(self.status, ""))
+        return line
