@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from argparse import Namespace
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,7 @@ class AsstApp(App[None]):
         self.assistant: dict[str, Any] | None = None
         self.thread_id: str | None = None
         self.flow: RunFlow | None = None
+        self.ready = False  # connected, assistant chosen, first thread open
         self._queued: list[str] = []
         self._panel_hidden_by_user = False
 
@@ -201,7 +203,9 @@ class AsstApp(App[None]):
             thread_id = await self._create_thread()
         if thread_id:
             await self.open_thread(thread_id, welcome=created or not self.options.thread)
-        self.set_run_status("idle")
+        self.ready = True
+        if self.flow is None:
+            self.set_run_status("idle")
         await self._send_queued()
 
     async def _create_thread(self) -> str | None:
@@ -261,7 +265,7 @@ class AsstApp(App[None]):
         await self.chat.show_messages(messages, has_older)
         if welcome and not messages:
             await self.chat.add_note(WELCOME)
-        self.run_worker(self._pick_up_run(thread_id), group="run", exclusive=True)
+        self.run_worker(partial(self._pick_up_run, thread_id), group="run", exclusive=True)
 
     async def _pick_up_run(self, thread_id: str) -> None:
         from ..client.errors import BackendError
@@ -444,20 +448,19 @@ class AsstApp(App[None]):
             self.notify("A run is still going. Wait for it, or press Esc to cancel it.", severity="warning")
             return
         self.prompt.clear()
-        if self.connection is None or self.thread_id is None:
+        if not self.ready:
             self._queued.append(event.text)
             await self.chat.add_message("user", visible(event.text), created_at=time.time())
             await self.chat.add_note("Connecting… the message is sent as soon as the backend is ready.")
             return
-        self.run_worker(self._send(event.text), group="run", exclusive=True)
+        self.run_worker(partial(self._send, event.text), group="run", exclusive=True)
 
     async def _send_queued(self) -> None:
         queued, self._queued = self._queued, []
         if queued:
-            self.chat.clear_notes()
-            self.run_worker(self._send("\n\n".join(queued), shown=True), group="run", exclusive=True)
+            self.run_worker(partial(self._send, "\n\n".join(queued)), group="run", exclusive=True)
 
-    async def _send(self, text: str, shown: bool = False) -> None:
+    async def _send(self, text: str) -> None:
         from ..client.errors import BackendError
         from .run_flow import RunFlow
 
@@ -469,17 +472,16 @@ class AsstApp(App[None]):
         flow = RunFlow(self, thread_id)
         self.flow = flow
         self.set_run_status("queued")
-        view = None if shown else await self.chat.add_message("user", visible(text), created_at=time.time())
+        view = await self.chat.add_message("user", visible(text), created_at=time.time())
         backend = self.connection.backend
         try:
             message = await backend.add_message(thread_id, text)
-            if view is not None:
-                self.chat.set_message_id(view, message["id"])
+            self.chat.set_message_id(view, message["id"])
             self._record_activity(thread_id, text)
             await flow.follow(backend.stream_run(thread_id, self.assistant["id"]))
         except BackendError as error:
             self.run_finished(flow)
-            if view is not None and view.message_id is None:
+            if view.message_id is None:
                 await view.remove()
                 self.prompt.restore_draft(text)
             await self._backend_failed(error, thread_id)

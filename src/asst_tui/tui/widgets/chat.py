@@ -150,5 +150,3 @@ class ChatView(VerticalScroll, can_focus=True):
         replies = [child for child in self.children if isinstance(child, MessageView) and child.role == "assistant"]
         return replies[-1].source if replies else None
 
-    def clear_notes(self) -> None:
-        self.query(".role-note").remove()

@@ -1,0 +1,18 @@
+"""Fixtures for Pilot tests: a private ASST_TUI_HOME with the demo engine at full speed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .helpers import write_config
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Everything asst-tui writes goes under tmp_path; the demo engine runs at full speed."""
+    monkeypatch.setenv("ASST_TUI_HOME", str(tmp_path))
+    monkeypatch.setenv("TZ", "UTC")
+    write_config(tmp_path, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 0\n")
+    return tmp_path

@@ -1,0 +1,62 @@
+"""Driving the real app under Pilot: build it, wait for it, send messages."""
+
+from __future__ import annotations
+
+import asyncio
+from argparse import Namespace
+from collections.abc import Callable
+from pathlib import Path
+
+from asst_tui.config import load_config
+from asst_tui.tui.app import AsstApp
+from asst_tui.tui.widgets.chat_message import MessageView
+
+SIZE = (120, 36)
+
+
+def write_config(home: Path, text: str) -> Path:
+    path = home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def make_app(**options: str | None) -> AsstApp:
+    config, problems = load_config()
+    defaults = {"profile": None, "base_url": None, "assistant": None, "thread": None, "theme": None}
+    return AsstApp(config, problems, Namespace(**{**defaults, **options}))
+
+
+async def wait_for(pilot, condition: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
+    """Let the app run until `condition()` is true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def ready(pilot) -> AsstApp:
+    """Wait until the app is connected, has a thread open and no run going."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.ready and app.flow is None, what="startup")
+    return app
+
+
+async def send(pilot, text: str) -> None:
+    app = pilot.app
+    app.prompt.focus()
+    app.prompt.text = text
+    await pilot.press("enter")
+
+
+async def run_done(pilot, status: str = "completed") -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.flow is None and app.status_line.status == status, what=f"run {status}")
+    await pilot.pause(0.1)
+
+
+def assistant_texts(app: AsstApp) -> list[str]:
+    return [view.source for view in app.chat.query(MessageView) if view.role == "assistant"]

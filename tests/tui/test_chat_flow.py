@@ -1,0 +1,116 @@
+"""Sending, streaming, code interpreter, function calls and cancelling, against the embedded server."""
+
+from __future__ import annotations
+
+from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
+from asst_tui.tui.widgets.chat_message import MessageView
+from asst_tui.tui.widgets.run_panel import CodeCallView
+
+from .helpers import SIZE, assistant_texts, make_app, ready, run_done, send, wait_for, write_config
+
+
+async def test_first_run_creates_demo_assistant_thread_and_welcome(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.assistant["name"] == "Demo assistant"
+        tools = {tool["type"] for tool in app.assistant["tools"]}
+        assert tools == {"code_interpreter", "file_search", "function"}
+        function = next(t["function"] for t in app.assistant["tools"] if t["type"] == "function")
+        assert function["name"] == "get_current_temperature"
+        assert set(function["parameters"]["properties"]) == {"location", "unit"}
+        assert [entry.id for entry in app.registry.threads(app.identity)] == [app.thread_id]
+        notes = [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+        assert notes and "/lorem" in notes[0]
+
+
+async def test_sent_message_streams_a_reply(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/lorem 400")
+        assert app.prompt.text == ""
+        await run_done(pilot)
+        [reply] = assistant_texts(app)
+        assert len(reply.split()) >= 300
+        entry = app.registry.get_thread(app.identity, app.thread_id)
+        assert entry.title == "/lorem 400"
+
+
+async def test_typing_before_the_backend_is_ready_sends_once_connected(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.prompt.text = "hello early"
+        await pilot.press("enter")  # the very first frame: nothing is connected yet
+        await ready(pilot)
+        await run_done(pilot)
+        users = [view.source for view in app.chat.query(MessageView) if view.role == "user"]
+        assert users == ["hello early"]
+        assert "hello early" in assistant_texts(app)[0]
+
+
+async def test_ctrl_j_inserts_a_newline_and_enter_sends_both_lines(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.focus()
+        await pilot.press(*"one", "ctrl+j", *"two")
+        assert app.prompt.text == "one\ntwo"
+        await pilot.press("enter")
+        await run_done(pilot)
+        messages, _ = await app.connection.backend.list_messages(app.thread_id)
+        assert messages[0]["content"][0]["text"]["value"] == "one\ntwo"
+
+
+async def test_code_block_fills_the_side_panel_with_input_and_logs(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "```python\nprint('hello from the sandbox', 6 * 7)\n```")
+        await run_done(pilot)
+        assert app.run_panel.display
+        [call] = app.run_panel.query(CodeCallView)
+        assert "print('hello from the sandbox', 6 * 7)" in call.code
+        assert "hello from the sandbox 42" in call.logs
+
+
+async def test_function_call_opens_the_prompt_and_submitting_finishes_the_run(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, 'get_current_temperature {"location": "Paris", "unit": "celsius"}')
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="tool prompt")
+        await pilot.press(*'{"temperature": 21}')
+        await pilot.press("ctrl+s")
+        await run_done(pilot)
+        assert '{"temperature": 21}' in assistant_texts(app)[-1]
+
+
+async def test_thread_waiting_for_outputs_reopens_the_prompt_after_a_restart(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, 'get_current_temperature {"location": "Oslo", "unit": "celsius"}')
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="tool prompt")
+        thread_id = app.thread_id
+    again = make_app()
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(again.screen, ToolOutputsScreen), what="tool prompt again")
+        assert again.thread_id == thread_id
+        await pilot.press(*"33", "ctrl+s")
+        await run_done(pilot)
+        assert "33" in assistant_texts(again)[-1]
+
+
+async def test_escape_cancels_a_streaming_run(home):
+    write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 5\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/lorem 5000")
+        await wait_for(pilot, lambda: assistant_texts(app) and len(assistant_texts(app)[-1]) > 50, what="streaming")
+        await pilot.press("escape")
+        await run_done(pilot, "cancelled")
+        assert len(assistant_texts(app)[-1].split()) < 4000
+        run = await app.connection.backend.list_runs(app.thread_id, limit=1)
+        assert run[0]["status"] == "cancelled"
