@@ -449,7 +449,7 @@ async def upload_file(request: Request) -> Response:
         form = await request.form(max_part_size=1024**3)
     except Exception as exc:  # the multipart parser rejects malformed bodies in several ways
         raise bad_request(f"Could not parse the multipart upload: {exc}") from None
-    async with form:
+    try:  # FormData is no async context manager: close it (its spooled temp files) explicitly
         purpose = form.get("purpose")
         upload = form.get("file")
         if not isinstance(purpose, str) or purpose not in FILE_PURPOSES:
@@ -457,6 +457,8 @@ async def upload_file(request: Request) -> Response:
         if upload is None or isinstance(upload, str):
             raise bad_request("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
         info = await save_upload(_state(request).store, upload, purpose)
+    finally:
+        await form.close()
     return JSONResponse(info)
 
 
