@@ -44,7 +44,7 @@ def _message_step(sid: str, run_id: str, message_id: str) -> dict:
 
 
 CODE = 'print("```not a fence```")\nprint(2 ** 10)'
-CITED = "The report says so【4:0†source】 and the chart is here【4:1†source】."
+CITED = "The report says so【4:0†source】 and the chart is [here](sandbox:/mnt/data/chart.png)."
 
 
 @pytest.fixture
@@ -56,10 +56,10 @@ def dump() -> ThreadDump:
     function_call = {"id": "call_fn", "type": "function", "function": {
         "name": "get_current_temperature", "arguments": '{"location": "Paris", "unit": "c"}',
         "output": '{"temperature": 21}'}}
-    first, second = CITED.index("【4:0†source】"), CITED.index("【4:1†source】")
+    first, second = CITED.index("【4:0†source】"), CITED.index("sandbox:")
     citation = {"type": "file_citation", "text": "【4:0†source】", "start_index": first, "end_index": first + 12,
                 "file_citation": {"file_id": "file-report", "quote": "revenue grew\n 12%"}}
-    path = {"type": "file_path", "text": "【4:1†source】", "start_index": second, "end_index": second + 12,
+    path = {"type": "file_path", "text": "sandbox:/mnt/data/chart.png", "start_index": second, "end_index": second + 27,
             "file_path": {"file_id": "file-chart"}}
     messages = [
         _message("msg_1", "user", T0, [_text("Run this please: [bold red]x[/]")],
@@ -112,7 +112,7 @@ def test_markdown_function_call(dump: ThreadDump) -> None:
 
 def test_markdown_citations_become_footnotes(dump: ThreadDump) -> None:
     md = to_markdown(dump, "t")
-    assert "The report says so[^1] and the chart is here[^2]." in md
+    assert "The report says so[^1] and the chart is [here](sandbox:/mnt/data/chart.png)[^2]." in md
     assert '[^1]: `file-report` (report.pdf): "revenue grew 12%"' in md
     assert "[^2]: file `file-chart`" in md
     assert "【" not in md

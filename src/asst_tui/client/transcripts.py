@@ -189,18 +189,24 @@ class _MarkdownDoc:
         return "\n\n".join(parts)
 
     def _text(self, part: dict[str, Any]) -> str:
-        """The text as written, each citation's placeholder replaced by a footnote reference."""
+        """The text as written with footnote references: a citation's placeholder is replaced by one,
+        a file path (usually a link target) is kept and followed by one, after the link."""
         value = str((part.get("text") or {}).get("value") or "")
         notes = sorted(_annotations(part), key=lambda n: n.get("start_index") or 0)
         markers = [self._footnote(note) for note in notes]
         for note, marker in reversed(list(zip(notes, markers))):  # from the end: earlier indexes stay valid
-            start, end, placeholder = note.get("start_index"), note.get("end_index"), note.get("text") or ""
-            if placeholder and isinstance(start, int) and isinstance(end, int) and value[start:end] == placeholder:
-                value = value[:start] + marker + value[end:]
-            elif placeholder and placeholder in value:
-                value = value.replace(placeholder, marker, 1)
-            else:
+            quoted = note.get("text") or ""
+            start, end = note.get("start_index"), note.get("end_index")
+            if not (quoted and isinstance(start, int) and isinstance(end, int) and value[start:end] == quoted):
+                start = value.find(quoted) if quoted else -1
+                end = start + len(quoted)
+            if start < 0:
                 value += marker
+            elif note["type"] == "file_path":
+                after = end + 1 if value[end : end + 1] == ")" else end
+                value = value[:after] + marker + value[after:]
+            else:
+                value = value[:start] + marker + value[end:]
         return value
 
     def _footnote(self, note: dict[str, Any]) -> str:
