@@ -135,16 +135,16 @@ def run_step(run: dict[str, Any], step_type: str, details: dict[str, Any]) -> di
 
 
 def file(filename: str, size: int, purpose: str) -> dict[str, Any]:
+    # No `expires_at` / `status_details`: files never expire and never fail processing here, and the
+    # OpenAPI description types both as non-null (integer, string) but optional; the SDK defaults them to None.
     return {
         "id": new_id("file-"),
         "object": "file",
         "bytes": size,
         "created_at": now(),
-        "expires_at": None,
         "filename": filename,
         "purpose": purpose,
         "status": "processed",
-        "status_details": None,
     }
 
 
