@@ -16,6 +16,7 @@ MAX_DESCRIPTION = 512
 MAX_INSTRUCTIONS = 256_000
 MAX_TOOLS = 128
 MAX_MESSAGE_CHARS = 256_000
+MIN_RUN_TOKENS = 256  # the spec's minimum for a run's max_prompt_tokens and max_completion_tokens
 FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TOOL_TYPES = ("code_interpreter", "file_search", "function")
 
