@@ -44,7 +44,8 @@ class DemoEngine:
                 raise RunFailed("server_error", f"/fail asked for unknown code {code!r}; use one of {', '.join(FAIL_CODES)}.")
             raise RunFailed(code, f"The demo engine failed this run on request (/fail {code}).")
         elif command and command[0] == "/incomplete":
-            await _say(ctx, "This reply stops here, as if the completion token budget ran out. ")
+            # The message stays open: the run's end marks it incomplete (max_tokens), as a real cut-off does.
+            await _say(ctx, "This reply stops here, as if the completion token budget ran out. ", close=False)
             raise RunIncomplete("max_completion_tokens")
         elif (blocks := _code_blocks(ctx, text)):
             await _run_code(ctx, blocks)
@@ -54,13 +55,14 @@ class DemoEngine:
             await _say(ctx, _default_reply(ctx, text, len(messages)))
 
 
-async def _say(ctx: RunContext, text: str, annotations: list[dict[str, Any]] | None = None) -> None:
-    """Stream text word by word at the engine's pace, then close the message."""
+async def _say(ctx: RunContext, text: str, annotations: list[dict[str, Any]] | None = None, *, close: bool = True) -> None:
+    """Stream text word by word at the engine's pace, then close the message (unless `close` is False)."""
     ctx.begin_message()
     for token in TOKEN.findall(text):
         ctx.write(token)
         await ctx.pace()
-    ctx.end_message(annotations)
+    if close:
+        ctx.end_message(annotations)
 
 
 def _text(message: dict[str, Any]) -> str:
