@@ -24,13 +24,15 @@ DONE = b"event: done\ndata: [DONE]\n\n"
 
 @dataclass
 class Script:
-    """What to answer: a status and JSON body, or an SSE stream (cut off without its end if `drop`)."""
+    """What to answer: a status and JSON body, or an SSE stream (cut off without its end if `drop`,
+    or silent for `stall` seconds before its end)."""
 
     status: int = 200
     events: list[bytes] = field(default_factory=list)
     json_body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    stall: float = 0.0
 
 
 @dataclass
@@ -65,6 +67,7 @@ async def _answer(writer: asyncio.StreamWriter, script: Script) -> None:
     for chunk in script.events:
         writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
         await writer.drain()
+    await asyncio.sleep(script.stall)
     if not script.drop:
         writer.write(b"0\r\n\r\n")
         await writer.drain()

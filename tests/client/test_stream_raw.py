@@ -6,8 +6,10 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import openai
 import pytest
 
+from asst_tui.client import backend as backend_module
 from asst_tui.client.backend import Backend
 from asst_tui.client.errors import BackendError
 from asst_tui.client.events import (
@@ -111,6 +113,13 @@ async def test_connection_dropped_mid_stream() -> None:
     last = events[-1]
     assert isinstance(last, StreamError) and last.recoverable
     assert last.message.startswith("The connection dropped mid-stream")
+
+
+async def test_silent_server_times_out_as_a_stall(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backend_module, "STREAM_TIMEOUT", openai.Timeout(0.3, connect=5.0))
+    events, _ = await stream(Script(stall=2, events=[sse("thread.run.created", run("queued"))]))
+    assert [type(e) for e in events] == [RunStatusChanged, StreamError]
+    assert events[-1].recoverable and events[-1].message.startswith("The server sent nothing for too long")
 
 
 async def test_error_event_with_error_object() -> None:

@@ -18,6 +18,7 @@ from .stream import run_events
 
 ACTIVE_STATUSES = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 TIMEOUT = openai.Timeout(60.0, connect=5.0)
+STREAM_TIMEOUT = openai.Timeout(180.0, connect=5.0)  # runs go quiet while code runs or a model loads
 PAGE = 100  # the largest page the Assistants API serves
 
 
@@ -164,7 +165,7 @@ class Backend:
         """Start a run and stream it; `overrides` are run parameters (instructions, model, tools...)."""
         return run_events(
             lambda: self._client.beta.threads.runs.create(
-                thread_id, assistant_id=assistant_id, stream=True, **overrides
+                thread_id, assistant_id=assistant_id, stream=True, timeout=STREAM_TIMEOUT, **overrides
             ),
             base_url=self.base_url,
         )
@@ -175,7 +176,7 @@ class Backend:
         """Answer a `requires_action` run with [{"tool_call_id", "output"}] and stream the rest of it."""
         return run_events(
             lambda: self._client.beta.threads.runs.submit_tool_outputs(
-                run_id, thread_id=thread_id, tool_outputs=outputs, stream=True
+                run_id, thread_id=thread_id, tool_outputs=outputs, stream=True, timeout=STREAM_TIMEOUT
             ),
             base_url=self.base_url,
         )

@@ -1,4 +1,10 @@
-"""SDK run streams (raw AssistantStreamEvent objects) to the neutral events of events.py."""
+"""SDK run streams (raw AssistantStreamEvent objects) to the neutral events of events.py.
+
+The streams come from `runs.create(stream=True)` / `runs.submit_tool_outputs(stream=True)`, the SDK's
+raw AsyncStream, rather than from the `runs.stream()` helper: that helper's handler re-accumulates a
+snapshot with model_dump on every delta (twice the cost per token) and raises on servers that skip
+an event it expects (a delta before its `created`, a `completed` message without content).
+"""
 
 from __future__ import annotations
 
@@ -36,14 +42,10 @@ TERMINAL = frozenset({"completed", "failed", "cancelled", "expired", "incomplete
 RUN_EVENTS = TERMINAL | {"created", "queued", "in_progress", "requires_action", "cancelling"}
 STEP_ENDS = frozenset({"completed", "cancelled", "failed", "expired"})
 
-DROPPED = (
-    "The connection dropped mid-stream; the run may still be going on the server. "
-    "Reload the thread to see where it got to."
-)
-ENDED_EARLY = (
-    "The stream ended before the run finished; the run may still be going on the server. "
-    "Reload the thread to see where it got to."
-)
+# what happened only: the consumer decides what to do (the TUI re-syncs with retrieve_run)
+DROPPED = "The connection dropped mid-stream; the run may still be going on the server."
+STALLED = "The server sent nothing for too long; the run may still be going on the server."
+ENDED_EARLY = "The stream ended before the run finished; the run may still be going on the server."
 
 
 async def run_events(open_stream: OpenStream, *, base_url: str) -> AsyncIterator[RunEvent]:
@@ -66,6 +68,9 @@ async def run_events(open_stream: OpenStream, *, base_url: str) -> AsyncIterator
                 yield out
             if adapter.finished:
                 return
+    except (openai.APITimeoutError, httpx2.TimeoutException):
+        yield StreamError(STALLED, recoverable=True)
+        return
     except (openai.APIConnectionError, httpx2.RequestError):
         yield StreamError(DROPPED, recoverable=True)
         return
