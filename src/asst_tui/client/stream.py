@@ -122,7 +122,7 @@ class StreamAdapter:
             return [
                 TextDelta(data.id, part.text.value)
                 for part in data.delta.content or ()
-                if part.type == "text" and getattr(part, "text", None) is not None and part.text.value
+                if part.type == "text" and part.text is not None and part.text.value
             ]
         if name is None:  # `event: error` with bare error data is parsed without an event name
             return self._error(event) if getattr(event, "message", None) is not None else []
