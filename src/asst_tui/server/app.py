@@ -599,5 +599,6 @@ def build_app(config: ServerConfig) -> ASGIApp:
         lifespan=lifespan,
         exception_handlers={APIError: _api_error, HTTPException: _http_error, Exception: _unexpected_error},
     )
+    app.router.redirect_slashes = False  # a redirect would drop the /v1 prefix; an unknown URL is a 404
     app.state.server = state
     return ApiPrefix(app, config.api_key)
