@@ -10,7 +10,8 @@ from starlette.datastructures import UploadFile
 from . import objects
 from .store import Store
 
-FILE_PURPOSES = ("assistants", "assistants_output", "vision", "batch", "fine-tune", "user_data", "evals")
+# What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
+FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "evals")
 CHUNK = 1024 * 1024
 
 
