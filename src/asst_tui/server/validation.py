@@ -144,8 +144,8 @@ def _tool(tool: Any, param: str) -> dict[str, Any]:
     if kind == "file_search":
         options = tool.get("file_search")
         result: dict[str, Any] = {"type": "file_search"}
-        if isinstance(options, dict):
-            result["file_search"] = options
+        if options is not None:
+            result["file_search"] = _file_search_options(options, f"{param}.file_search")
         return result
     function = tool.get("function")
     if not isinstance(function, dict):
@@ -194,11 +194,44 @@ def _string_list(container: Any, key: str, param: str) -> list[str]:
     return list(items)
 
 
+def _file_search_options(options: Any, param: str) -> dict[str, Any]:
+    """The spec's AssistantToolsFileSearch.file_search: max_num_results 1-50, ranking_options."""
+    if not isinstance(options, dict):
+        raise bad_request(f"Invalid type for '{param}': expected an object, but got {_json_type(options)}.", param=param, code="invalid_type")
+    count = options.get("max_num_results")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 50):
+        raise bad_request(f"Invalid '{param}.max_num_results': expected an integer between 1 and 50.", param=f"{param}.max_num_results", code="invalid_value")
+    ranking = options.get("ranking_options")
+    if ranking is not None:
+        where = f"{param}.ranking_options"
+        if not isinstance(ranking, dict):
+            raise bad_request(f"Invalid type for '{where}': expected an object, but got {_json_type(ranking)}.", param=where, code="invalid_type")
+        threshold = ranking.get("score_threshold")
+        if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
+            raise bad_request(f"Invalid '{where}.score_threshold': expected a number between 0 and 1.", param=f"{where}.score_threshold", code="invalid_value")
+        if ranking.get("ranker") not in (None, "auto", "default_2024_08_21"):
+            raise bad_request(f"Invalid '{where}.ranker': expected 'auto' or 'default_2024_08_21'.", param=f"{where}.ranker", code="invalid_value")
+    return options
+
+
+def _json_schema_format(value: Any) -> None:
+    """The spec's ResponseFormatJsonSchema.json_schema: an object with a name, optional schema/strict/description."""
+    param = "response_format.json_schema"
+    if not isinstance(value, dict):
+        raise bad_request(f"Missing required parameter: '{param}' (an object with a name and a schema).", param=param, code="missing_required_parameter")
+    if not isinstance(value.get("name"), str) or not FUNCTION_NAME.match(value["name"]):
+        raise bad_request(f"Invalid '{param}.name': must be 1-64 characters of a-z, A-Z, 0-9, underscores and dashes.", param=f"{param}.name", code="invalid_value")
+    for key, expected in (("schema", dict), ("strict", bool), ("description", str)):
+        typed(value, key, expected, param=f"{param}.{key}")
+
+
 def response_format(body: dict[str, Any]) -> Any:
     value = body.get("response_format")
     if value is None or value == "auto":
         return value
     if isinstance(value, dict) and value.get("type") in ("text", "json_object", "json_schema"):
+        if value["type"] == "json_schema":
+            _json_schema_format(value.get("json_schema"))
         return value
     raise bad_request("Invalid 'response_format': expected 'auto' or an object with type text, json_object or json_schema.", param="response_format", code="invalid_value")
 
@@ -208,7 +241,8 @@ def tool_choice(body: dict[str, Any]) -> Any:
     if value is None or value in ("auto", "none", "required"):
         return value
     if isinstance(value, dict) and value.get("type") in TOOL_TYPES:
-        if value["type"] == "function" and not isinstance((value.get("function") or {}).get("name"), str):
+        function = value.get("function")
+        if value["type"] == "function" and not (isinstance(function, dict) and isinstance(function.get("name"), str)):
             raise bad_request("Invalid 'tool_choice.function.name': a function name is required.", param="tool_choice.function.name", code="invalid_value")
         return value
     raise bad_request("Invalid 'tool_choice': expected 'auto', 'none', 'required' or an object naming a tool.", param="tool_choice", code="invalid_value")
