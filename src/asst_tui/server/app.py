@@ -546,9 +546,10 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 class ApiPrefix:
     """Serve /v1/... and Azure-style /openai/...?api-version=...; check the server key when one is set."""
 
-    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+    def __init__(self, app: ASGIApp, api_key: str | None, state: ServerState) -> None:
         self.app = app
         self.api_key = api_key
+        self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -579,7 +580,7 @@ class ApiPrefix:
         return hmac.compare_digest(offered.encode(), self.api_key.encode()) if offered else False
 
 
-def build_app(config: ServerConfig) -> ASGIApp:
+def build_app(config: ServerConfig) -> ApiPrefix:
     state = ServerState(config)
 
     @contextlib.asynccontextmanager
@@ -601,4 +602,4 @@ def build_app(config: ServerConfig) -> ASGIApp:
     )
     app.router.redirect_slashes = False  # a redirect would drop the /v1 prefix; an unknown URL is a 404
     app.state.server = state
-    return ApiPrefix(app, config.api_key)
+    return ApiPrefix(app, config.api_key, state)

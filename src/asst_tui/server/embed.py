@@ -8,7 +8,7 @@ import time
 
 import uvicorn
 
-from .app import build_app
+from .app import ApiPrefix, build_app
 from .config import ServerConfig
 
 
@@ -37,9 +37,23 @@ def base_url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}/v1"
 
 
+class _Server(uvicorn.Server):
+    """uvicorn waits for open connections before the app's shutdown: end the runs (and so their
+    SSE streams, which then finish with thread.run.failed) first, so stopping never hangs on a stream."""
+
+    def __init__(self, config: uvicorn.Config, app: ApiPrefix) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self._app.state.runs.shutdown()
+        await super().shutdown(sockets)
+
+
 def make_uvicorn(config: ServerConfig) -> uvicorn.Server:
     app = build_app(config)
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3))
+    settings = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    return _Server(settings, app)
 
 
 class EmbeddedServer:
