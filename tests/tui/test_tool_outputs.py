@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from textual import events
 from textual.app import App
 from textual.widgets import TextArea
 
@@ -147,3 +148,15 @@ async def test_escape_closes_keeping_drafts() -> None:
         app.push_screen(again)
         await pilot.pause()
         assert areas(app)[0].text == "half"
+
+
+async def test_ctrl_s_right_after_fast_typing_submits_the_typed_text() -> None:
+    """A terminal delivers typed text and Ctrl+S in one read; the submit must see all of the text."""
+    app = Host(ToolOutputsScreen(CALLS[:1], None))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        for char in "21C":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+s", None))
+        await pilot.pause(0.2)
+        assert app.results == [ToolOutputsResult("submit", [{"tool_call_id": "call_a", "output": "21C"}])]

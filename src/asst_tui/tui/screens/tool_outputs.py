@@ -73,7 +73,7 @@ class ToolOutputsScreen(ModalScreen[ToolOutputsResult | None]):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Submit all", priority=True),
+        Binding("ctrl+s", "submit", "Submit all"),
         Binding("ctrl+d", "decline", "Decline empty", priority=True),
         Binding("ctrl+x", "cancel_run", "Cancel run", priority=True),
         Binding("escape", "close", "Close (keep drafts)"),
