@@ -67,8 +67,10 @@ class _Book:
 
 
 def title_from_message(text: str) -> str:
-    """A thread title from a message: its first non-blank line, whitespace collapsed, cut with an ellipsis."""
-    line = next((" ".join(line.split()) for line in text.splitlines() if line.strip()), "")
+    """A thread title from a message: its first line with words (not a code fence), collapsed and cut."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    line = next((line for line in lines if line.strip("`~ ") and not line.startswith(("```", "~~~"))), "")
+    line = line or next((line for line in lines if line), "")
     return line if len(line) <= TITLE_MAX else line[: TITLE_MAX - 1].rstrip() + "…"
 
 

@@ -290,3 +290,9 @@ def test_a_failed_write_keeps_the_previous_file(reg, monkeypatch):
         reg.record_thread(P, ThreadEntry("thread_b"))
     assert paths.registry_file().read_bytes() == before
     assert sorted(os.listdir(paths.registry_file().parent)) == ["registry.toml", "registry.toml.lock"]
+
+
+def test_title_skips_code_fence_lines():
+    assert title_from_message("```python\nprint(6 * 7)\n```") == "print(6 * 7)"
+    assert title_from_message("~~~\n\nimport os\n~~~") == "import os"
+    assert title_from_message("```") == "```"
