@@ -1,0 +1,108 @@
+"""Fixtures for the end-to-end server tests: real embedded servers on loopback, real SDK clients.
+
+`server` is one session-wide server (no delay, the default expiry) that every test shares; tests that
+share it make their own assistants and threads so they never interfere. `make_server(**overrides)`
+starts a private server with other settings (a delay per word, a short expiry, a small sandbox time
+limit, a key, a given data dir); each is stopped when its test ends, so no server thread outlives
+the session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from asst_tui.server import EmbeddedServer, ServerConfig, start_server
+
+MODEL = "demo-model"
+TEST_KEY = "sk-test-not-a-secret"
+
+
+def server_config(data_dir: Path, **overrides: Any) -> ServerConfig:
+    fields: dict[str, Any] = dict(
+        data_dir=data_dir, port=0, demo_delay_ms=0, run_expiry_seconds=600, sandbox_timeout_s=30
+    )
+    fields.update(overrides)
+    return ServerConfig(**fields)
+
+
+def sync_client(base_url: str, api_key: str = TEST_KEY, **kwargs: Any) -> openai.OpenAI:
+    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=30, **kwargs)
+
+
+def async_client(base_url: str, api_key: str = TEST_KEY, **kwargs: Any) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=30, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    srv = start_server(server_config(tmp_path_factory.mktemp("shared-server")))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        assert not srv._thread.is_alive(), "the shared server thread did not stop"
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., EmbeddedServer]]:
+    """Start private servers (data dir: tmp_path/server unless `data_dir=` is given); all stop at teardown."""
+    started: list[EmbeddedServer] = []
+
+    def make(**overrides: Any) -> EmbeddedServer:
+        overrides.setdefault("data_dir", tmp_path / "server")
+        srv = start_server(server_config(**overrides))
+        started.append(srv)
+        return srv
+
+    yield make
+    for srv in started:
+        srv.stop()
+    assert not any(srv._thread.is_alive() for srv in started), "a private server thread did not stop"
+
+
+@pytest.fixture
+def client(server: EmbeddedServer) -> Iterator[openai.OpenAI]:
+    with sync_client(server.base_url) as c:
+        yield c
+
+
+@pytest.fixture
+async def aclient(server: EmbeddedServer) -> Any:
+    async with async_client(server.base_url) as c:
+        yield c
+
+
+def wait_for_status(
+    client: openai.OpenAI, thread_id: str, run_id: str, statuses: set[str] | str, timeout: float = 15.0
+) -> Any:
+    """Poll a run until its status is one of `statuses`; fail after `timeout` seconds."""
+    wanted = {statuses} if isinstance(statuses, str) else statuses
+    deadline = time.monotonic() + timeout
+    while True:
+        run = client.beta.threads.runs.retrieve(run_id, thread_id=thread_id)
+        if run.status in wanted:
+            return run
+        if time.monotonic() > deadline:
+            raise AssertionError(f"run {run_id} is {run.status!r} after {timeout} s, expected {sorted(wanted)}")
+        time.sleep(0.02)
+
+
+def message_text(message: Any) -> str:
+    return "".join(part.text.value for part in message.content if part.type == "text")
+
+
+def function_tool(name: str, description: str = "A test function.") -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": {}, "additionalProperties": True},
+        },
+    }
