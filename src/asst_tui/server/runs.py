@@ -134,6 +134,7 @@ class RunManager:
             run[stamp] = objects.now()
         run["usage"] = ctx.usage()
         run["required_action"] = None
+        run["expires_at"] = None  # as the hosted API: a run that ended can no longer expire
         self._save_run(run, f"thread.run.{status}")
 
     def _require_action(self, ctx: RunContext) -> None:
