@@ -63,6 +63,7 @@ def test_cancel_mid_stream(slow: openai.OpenAI) -> None:
 
     run = slow.beta.threads.runs.retrieve(final.id, thread_id=thread_id)
     assert run.status == "cancelled" and run.cancelled_at is not None and run.completed_at is None
+    assert run.expires_at is None
     reply = slow.beta.threads.messages.list(thread_id, run_id=run.id).data[0]
     assert reply.status == "incomplete"
     assert reply.incomplete_details.reason == "run_cancelled"

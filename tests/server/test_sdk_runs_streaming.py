@@ -66,6 +66,7 @@ def test_run_create_with_every_override_is_reflected(client: openai.OpenAI) -> N
     done = wait_for_status(client, thread_id, run.id, "completed")
     assert done.model == "override-model" and done.metadata == {"purpose": "overrides"}
     assert done.started_at and done.completed_at and done.completed_at >= done.started_at
+    assert done.expires_at is None  # a finished run no longer expires
     assert done.usage.total_tokens == done.usage.prompt_tokens + done.usage.completion_tokens > 0
     messages = client.beta.threads.messages.list(thread_id, order="asc").data
     assert [message_text(m) for m in messages[:2]] == ["hello", "extra question"]
