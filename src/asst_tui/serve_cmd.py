@@ -38,9 +38,14 @@ def run_serve(args: argparse.Namespace) -> int:
         )
         return 2
     try:
+        sock = bind_socket(config)  # before the app: a taken port must not first lock the data dir
+    except ServerStartError as exc:
+        print(f"asst-tui serve: {exc}", file=sys.stderr)
+        return 1
+    try:
         server = make_uvicorn(config)
-        sock = bind_socket(config)
-    except (ServerStartError, DataDirInUse) as exc:
+    except DataDirInUse as exc:
+        sock.close()
         print(f"asst-tui serve: {exc}", file=sys.stderr)
         return 1
     host, port = sock.getsockname()[:2]

@@ -74,8 +74,14 @@ class EmbeddedServer:
 
 def start_server(config: ServerConfig, ready_timeout: float = 20.0) -> EmbeddedServer:
     """Start a server in a daemon thread and wait until it accepts requests."""
-    server = make_uvicorn(config)
+    # Bind first: building the app opens the store and locks the data dir, and a failed bind must not
+    # leave that lock held by a half-built server (a retry on another port would find the dir "in use").
     sock = bind_socket(config)
+    try:
+        server = make_uvicorn(config)
+    except BaseException:
+        sock.close()
+        raise
     failure: list[BaseException] = []
 
     def serve() -> None:
