@@ -126,9 +126,21 @@ def test_run_list_retrieve_update_and_steps(client: openai.OpenAI) -> None:
 
 def test_raw_stream_has_the_hosted_event_order(client: openai.OpenAI) -> None:
     assistant_id, thread_id = _setup(client, content="/lorem 30")
-    stream = client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant_id, stream=True)
+    stream = client.beta.threads.runs.create(
+        thread_id=thread_id,
+        assistant_id=assistant_id,
+        stream=True,
+        model="stream-model",
+        metadata={"s": "1"},
+        temperature=0.2,
+        truncation_strategy={"type": "last_messages", "last_messages": 3},
+        max_completion_tokens=10_000,
+    )
     events = list(stream)
     names = [e.event for e in events]
+    created = events[0].data
+    assert (created.model, created.metadata, created.temperature, created.max_completion_tokens) == ("stream-model", {"s": "1"}, 0.2, 10_000)
+    assert created.truncation_strategy.last_messages == 3
     assert names[: len(RUN_EVENTS)] == RUN_EVENTS
     deltas = [e for e in events if e.event == "thread.message.delta"]
     assert len(deltas) > 10

@@ -142,3 +142,28 @@ def test_a_killed_server_leaves_runs_that_are_failed_on_the_next_start(
 
 def message_words(message: object) -> int:
     return sum(len(p.text.value.split()) for p in message.content if p.type == "text")  # type: ignore[attr-defined]
+
+
+def test_start_failures_are_clear_and_leave_nothing_locked(make_server: Callable[..., EmbeddedServer], tmp_path: Path) -> None:
+    from asst_tui.server.embed import ServerStartError
+    from asst_tui.server.lock import DataDirInUse
+
+    first = make_server(data_dir=tmp_path / "one")
+    with pytest.raises(DataDirInUse, match="in use by another asst-tui server"):
+        make_server(data_dir=tmp_path / "one")
+    with pytest.raises(ServerStartError, match="Address already in use") as taken:
+        make_server(data_dir=tmp_path / "two", port=first.port)
+    # The refused start (its exception still alive here) did not keep tmp_path/two locked.
+    second = make_server(data_dir=tmp_path / "two")
+    assert taken.value is not None and second.port != first.port
+    with sync_client(second.base_url) as client:
+        assert client.beta.assistants.list().data == []
+
+
+def test_serve_on_a_data_dir_in_use_exits_1(make_server: Callable[..., EmbeddedServer], tmp_path: Path) -> None:
+    make_server(data_dir=tmp_path / "busy")
+    result = subprocess.run(
+        _command("--port", "0", "--data-dir", str(tmp_path / "busy")), capture_output=True, text=True, timeout=30, env=_env()
+    )
+    assert result.returncode == 1
+    assert "in use by another asst-tui server" in result.stderr and "Traceback" not in result.stderr

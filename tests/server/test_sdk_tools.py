@@ -12,6 +12,8 @@ import pytest
 
 from asst_tui.server import EmbeddedServer
 
+from openai import AssistantEventHandler
+
 from .conftest import MODEL, function_tool, message_text, sync_client, wait_for_status
 
 PNG_CODE = """\
@@ -291,3 +293,37 @@ def test_code_blocks_without_code_interpreter_are_not_run(client: openai.OpenAI,
     assert run.status == "completed"
     assert [s.type for s in steps] == ["message_creation"]
     assert not marker.exists()
+
+
+def test_two_code_blocks_streamed_with_an_image(client: openai.OpenAI) -> None:
+    assistant = client.beta.assistants.create(model=MODEL, tools=[{"type": "code_interpreter"}])
+    thread = client.beta.threads.create(
+        messages=[{"role": "user", "content": f"```python\nprint('first')\n```\nthen\n```python\n{PNG_CODE}```"}]
+    )
+
+    class Handler(AssistantEventHandler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.created: list[str] = []
+            self.images: list[str] = []
+
+        def on_tool_call_created(self, tool_call: object) -> None:
+            self.created.append(tool_call.id)  # type: ignore[attr-defined]
+
+        def on_tool_call_delta(self, delta: object, snapshot: object) -> None:
+            ci = delta.code_interpreter  # type: ignore[attr-defined]
+            if ci is not None and ci.outputs:
+                self.images += [o.image.file_id for o in ci.outputs if o.type == "image"]
+
+    handler = Handler()
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id, event_handler=handler) as stream:
+        stream.until_done()
+        reply = stream.get_final_messages()[0]
+    assert len(handler.created) == 2 and len(set(handler.created)) == 2
+    assert len(handler.images) == 1
+    assert client.files.content(handler.images[0]).read() == _expected_png()
+    steps = client.beta.threads.runs.steps.list(reply.run_id, thread_id=thread.id, order="asc").data
+    calls = steps[0].step_details.tool_calls
+    assert [c.id for c in calls] == handler.created
+    assert calls[0].code_interpreter.outputs[0].logs == "first\n"
+    assert "2 code blocks" in message_text(reply) and handler.images[0] in message_text(reply)
