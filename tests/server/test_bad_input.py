@@ -1,0 +1,464 @@
+"""Bad input answers a clear 4xx in OpenAI's error shape, never a 500, and writes nothing.
+
+Every case of the table runs against one real server over plain HTTP. Besides the status and the
+error body (validated against the spec's ErrorResponse, and naming the problem by `param` or by a word
+of the message), each case snapshots the server's storage (every stored object and the files on
+disk) before and after: a rejected create leaves no object, a rejected update changes nothing, a
+rejected run adds no messages from additional_messages. The API-level view is checked too: list
+endpoints show no new object and updated objects read back unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from asst_tui.server import ServerConfig, start_server
+
+from .openapi_schemas import Spec, load_spec
+
+Body = Any  # a JSON value with "{name}" placeholders filled from the world's ids
+
+
+@dataclass
+class Case:
+    method: str
+    path: str
+    json: Body = None  # sent as JSON when not None
+    content: bytes | None = None  # sent raw (with a JSON content type unless headers say otherwise)
+    headers: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Any] | None = None
+    data: dict[str, str] | None = None
+    params: dict[str, str] | None = None
+    status: int = 400
+    param: str | None = None  # the error's param, exactly
+    word: str | None = None  # or a word of its message (case-insensitive)
+    reads: tuple[str, ...] = ()  # GET paths whose answers must not change (the API view of "nothing written")
+
+
+def case(id: str, method: str, path: str, **kwargs: Any) -> Any:
+    return pytest.param(Case(method, path, **kwargs), id=id)
+
+
+LONG = "x"
+ASSISTANTS = "/assistants?limit=100"
+FILES = "/files?limit=100"
+MESSAGES = "/threads/{thread}/messages?limit=100"
+WAITING_MESSAGES = "/threads/{waiting_thread}/messages?limit=100"
+RUNS = "/threads/{thread}/runs?limit=100"
+
+
+def metadata(keys: int = 1, key_len: int = 1, value_len: int = 1) -> dict[str, str]:
+    return {f"{i:0{key_len}d}"[:key_len].rjust(key_len, "k"): "v" * value_len for i in range(keys)}
+
+
+def function_tool(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "parameters": {"type": "object", "properties": {}}}}
+
+
+USER = {"role": "user", "content": "hello"}
+
+CASES = [
+    # ---- malformed bodies ----
+    case("malformed-json", "POST", "/assistants", content=b'{"model": "gpt-4o",', word="JSON", reads=(ASSISTANTS,)),
+    case("invalid-utf8", "POST", "/assistants", content=b'{"model": "\xff\xfe"}', word="JSON", reads=(ASSISTANTS,)),
+    case("body-array", "POST", "/assistants", content=b'["gpt-4o"]', word="object", reads=(ASSISTANTS,)),
+    case("body-string", "POST", "/threads", content=b'"hi"', word="object"),
+    case("body-null", "POST", "/threads/{thread}/messages", content=b"null", word="object", reads=(MESSAGES,)),
+    case("body-number-on-update", "POST", "/assistants/{asst}", content=b"42", word="object", reads=("/assistants/{asst}",)),
+    case("malformed-json-run", "POST", "/threads/{thread}/runs", content=b"{assistant_id: 1}", word="JSON", reads=(RUNS, MESSAGES)),
+    # ---- wrong types ----
+    case("name-int", "POST", "/assistants", json={"model": "gpt-4o", "name": 3}, param="name", reads=(ASSISTANTS,)),
+    case("tools-string", "POST", "/assistants", json={"model": "gpt-4o", "tools": "x"}, param="tools", reads=(ASSISTANTS,)),
+    case("metadata-list", "POST", "/assistants", json={"model": "gpt-4o", "metadata": []}, param="metadata", reads=(ASSISTANTS,)),
+    case("temperature-string", "POST", "/assistants", json={"model": "gpt-4o", "temperature": "hot"}, param="temperature", reads=(ASSISTANTS,)),
+    case("model-int", "POST", "/assistants", json={"model": 4}, param="model", reads=(ASSISTANTS,)),
+    case("tool-item-string", "POST", "/assistants", json={"model": "gpt-4o", "tools": ["code_interpreter"]}, param="tools[0]"),
+    case("metadata-value-int", "POST", "/assistants", json={"model": "gpt-4o", "metadata": {"a": 1}}, param="metadata.a"),
+    case("tool-resources-string", "POST", "/assistants", json={"model": "gpt-4o", "tool_resources": {"code_interpreter": "x"}}, param="tool_resources.code_interpreter"),
+    case("update-name-int", "POST", "/assistants/{asst}", json={"name": 3}, param="name", reads=("/assistants/{asst}",)),
+    case("update-valid-then-invalid", "POST", "/assistants/{asst}", json={"name": "Changed", "temperature": "hot"}, param="temperature", reads=("/assistants/{asst}",)),
+    case("update-top-p-range", "POST", "/assistants/{asst}", json={"description": "Changed", "top_p": 1.5}, param="top_p", reads=("/assistants/{asst}",)),
+    case("thread-metadata-list", "POST", "/threads", json={"metadata": []}, param="metadata"),
+    case("thread-messages-object", "POST", "/threads", json={"messages": {"role": "user"}}, param="messages"),
+    case("thread-update-metadata-string", "POST", "/threads/{thread}", json={"metadata": "x"}, param="metadata", reads=("/threads/{thread}",)),
+    case("message-content-int", "POST", "/threads/{thread}/messages", json={"role": "user", "content": 5}, param="content", reads=(MESSAGES,)),
+    case("message-content-empty", "POST", "/threads/{thread}/messages", json={"role": "user", "content": []}, param="content", reads=(MESSAGES,)),
+    case("message-part-unknown", "POST", "/threads/{thread}/messages", json={"role": "user", "content": [{"type": "audio"}]}, param="content[0]", reads=(MESSAGES,)),
+    case("message-role-system", "POST", "/threads/{thread}/messages", json={"role": "system", "content": "x"}, param="role", reads=(MESSAGES,)),
+    case("message-attachments-string", "POST", "/threads/{thread}/messages", json={**USER, "attachments": "x"}, param="attachments", reads=(MESSAGES,)),
+    case("message-update-metadata-list", "POST", "/threads/{thread}/messages/{msg}", json={"metadata": []}, param="metadata", reads=("/threads/{thread}/messages/{msg}",)),
+    case("run-temperature-string", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "temperature": "hot"}, param="temperature", reads=(RUNS, MESSAGES)),
+    case("run-stream-string", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "stream": "yes"}, param="stream", reads=(RUNS,)),
+    case("run-parallel-string", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "parallel_tool_calls": "yes"}, param="parallel_tool_calls", reads=(RUNS,)),
+    case("run-max-tokens-float", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "max_completion_tokens": 300.5}, param="max_completion_tokens", reads=(RUNS,)),
+    case("run-update-metadata-list", "POST", "/threads/{thread}/runs/{run}", json={"metadata": []}, param="metadata", reads=("/threads/{thread}/runs/{run}",)),
+    case("create-and-run-thread-string", "POST", "/threads/runs", json={"assistant_id": "{asst}", "thread": "x"}, param="thread"),
+    case("submit-outputs-string", "POST", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs", json={"tool_outputs": "x"}, param="tool_outputs", reads=("/threads/{waiting_thread}/runs/{waiting_run}",)),
+    case("submit-output-int", "POST", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs",
+         json={"tool_outputs": [{"tool_call_id": "{call0}", "output": 1}, {"tool_call_id": "{call1}", "output": "x"}]}, param="tool_outputs[0].output",
+         reads=("/threads/{waiting_thread}/runs/{waiting_run}", "/threads/{waiting_thread}/runs/{waiting_run}/steps")),
+    # ---- missing required fields ----
+    case("missing-model", "POST", "/assistants", json={"name": "No model"}, param="model", reads=(ASSISTANTS,)),
+    case("empty-body-assistant", "POST", "/assistants", content=b"", param="model", reads=(ASSISTANTS,)),
+    case("missing-assistant-id", "POST", "/threads/{thread}/runs", json={"additional_messages": [USER]}, param="assistant_id", reads=(RUNS, MESSAGES)),
+    case("missing-assistant-id-create-and-run", "POST", "/threads/runs", json={"thread": {"messages": [USER]}}, param="assistant_id"),
+    case("missing-content", "POST", "/threads/{thread}/messages", json={"role": "user"}, param="content", reads=(MESSAGES,)),
+    case("missing-role", "POST", "/threads/{thread}/messages", json={"content": "x"}, param="role", reads=(MESSAGES,)),
+    case("thread-message-missing-content", "POST", "/threads", json={"messages": [USER, {"role": "user"}]}, param="messages[1].content"),
+    case("missing-tool-outputs", "POST", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs", json={}, param="tool_outputs", reads=("/threads/{waiting_thread}/runs/{waiting_run}",)),
+    case("missing-one-tool-output", "POST", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs",
+         json={"tool_outputs": [{"tool_call_id": "{call0}", "output": "x"}]}, param="tool_outputs",
+         reads=("/threads/{waiting_thread}/runs/{waiting_run}", "/threads/{waiting_thread}/runs/{waiting_run}/steps")),
+    case("missing-function", "POST", "/assistants", json={"model": "gpt-4o", "tools": [{"type": "function"}]}, param="tools[0].function"),
+    # ---- unknown fields ----
+    case("unknown-field-assistant", "POST", "/assistants", json={"model": "gpt-4o", "colour": "red"}, param="colour", reads=(ASSISTANTS,)),
+    case("unknown-field-assistant-update", "POST", "/assistants/{asst}", json={"name": "X", "file_ids": []}, param="file_ids", reads=("/assistants/{asst}",)),
+    case("unknown-field-thread", "POST", "/threads", json={"messages": [USER], "title": "x"}, param="title"),
+    case("unknown-field-thread-message", "POST", "/threads", json={"messages": [{**USER, "file_ids": []}]}, param="file_ids"),
+    case("unknown-field-message", "POST", "/threads/{thread}/messages", json={**USER, "name": "bob"}, param="name", reads=(MESSAGES,)),
+    case("unknown-field-message-update", "POST", "/threads/{thread}/messages/{msg}", json={"content": "edited"}, param="content", reads=("/threads/{thread}/messages/{msg}",)),
+    case("unknown-field-run", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "file_ids": []}, param="file_ids", reads=(RUNS,)),
+    case("unknown-field-run-update", "POST", "/threads/{thread}/runs/{run}", json={"status": "cancelled"}, param="status", reads=("/threads/{thread}/runs/{run}",)),
+    case("unknown-field-create-and-run", "POST", "/threads/runs", json={"assistant_id": "{asst}", "additional_messages": [USER]}, param="additional_messages"),
+    case("unknown-field-submit", "POST", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs", json={"tool_outputs": [], "outputs": []}, param="outputs"),
+    # ---- unknown ids ----
+    case("unknown-assistant", "GET", "/assistants/asst_nope", status=404, word="asst_nope"),
+    case("unknown-assistant-update", "POST", "/assistants/asst_nope", json={"name": "x"}, status=404, word="asst_nope"),
+    case("unknown-assistant-delete", "DELETE", "/assistants/asst_nope", status=404, word="asst_nope"),
+    case("unknown-thread", "GET", "/threads/thread_nope", status=404, word="thread_nope"),
+    case("unknown-thread-delete", "DELETE", "/threads/thread_nope", status=404, word="thread_nope"),
+    case("unknown-thread-messages", "GET", "/threads/thread_nope/messages", status=404, word="thread_nope"),
+    case("unknown-thread-new-message", "POST", "/threads/thread_nope/messages", json=USER, status=404, word="thread_nope"),
+    case("unknown-message", "GET", "/threads/{thread}/messages/msg_nope", status=404, word="msg_nope"),
+    case("message-of-another-thread", "GET", "/threads/{other_thread}/messages/{msg}", status=404, word="{msg}"),
+    case("update-message-of-another-thread", "POST", "/threads/{other_thread}/messages/{msg}", json={"metadata": {"a": "b"}}, status=404, word="{msg}", reads=("/threads/{thread}/messages/{msg}",)),
+    case("delete-message-of-another-thread", "DELETE", "/threads/{other_thread}/messages/{msg}", status=404, word="{msg}", reads=(MESSAGES,)),
+    case("unknown-run", "GET", "/threads/{thread}/runs/run_nope", status=404, word="run_nope"),
+    case("run-of-another-thread", "GET", "/threads/{other_thread}/runs/{run}", status=404, word="{run}"),
+    case("unknown-run-cancel", "POST", "/threads/{thread}/runs/run_nope/cancel", status=404, word="run_nope"),
+    case("unknown-run-steps", "GET", "/threads/{thread}/runs/run_nope/steps", status=404, word="run_nope"),
+    case("unknown-step", "GET", "/threads/{thread}/runs/{run}/steps/step_nope", status=404, word="step_nope"),
+    case("step-of-another-run", "GET", "/threads/{waiting_thread}/runs/{waiting_run}/steps/{step}", status=404, word="{step}"),
+    case("unknown-file", "GET", "/files/file-nope", status=404, word="file-nope"),
+    case("unknown-file-content", "GET", "/files/file-nope/content", status=404, word="file-nope"),
+    case("unknown-file-delete", "DELETE", "/files/file-nope", status=404, word="file-nope", reads=(FILES,)),
+    case("run-unknown-assistant", "POST", "/threads/{thread}/runs", json={"assistant_id": "asst_nope", "additional_messages": [USER]}, status=404, word="asst_nope", reads=(RUNS, MESSAGES)),
+    case("create-and-run-unknown-assistant", "POST", "/threads/runs", json={"assistant_id": "asst_nope", "thread": {"messages": [USER]}}, status=404, word="asst_nope"),
+    case("attachment-unknown-file", "POST", "/threads/{thread}/messages", json={**USER, "attachments": [{"file_id": "file-nope", "tools": [{"type": "code_interpreter"}]}]}, status=404, word="file-nope", reads=(MESSAGES,)),
+    case("thread-resources-unknown-file", "POST", "/threads", json={"messages": [USER], "tool_resources": {"code_interpreter": {"file_ids": ["file-nope"]}}}, status=404, word="file-nope"),
+    case("thread-update-unknown-file", "POST", "/threads/{thread}", json={"metadata": {"changed": "yes"}, "tool_resources": {"code_interpreter": {"file_ids": ["file-nope"]}}}, status=404, word="file-nope", reads=("/threads/{thread}",)),
+    case("assistant-unknown-file", "POST", "/assistants", json={"model": "gpt-4o", "tool_resources": {"code_interpreter": {"file_ids": ["file-nope"]}}}, status=404, word="file-nope", reads=(ASSISTANTS,)),
+    case("submit-unknown-call", "POST", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs",
+         json={"tool_outputs": [{"tool_call_id": "call_nope", "output": "x"}]}, param="tool_outputs[0].tool_call_id", reads=("/threads/{waiting_thread}/runs/{waiting_run}",)),
+    # ---- the spec's limits ----
+    case("metadata-17-keys", "POST", "/assistants", json={"model": "gpt-4o", "metadata": metadata(keys=17, key_len=3)}, param="metadata", reads=(ASSISTANTS,)),
+    case("metadata-key-65", "POST", "/assistants", json={"model": "gpt-4o", "metadata": metadata(key_len=65)}, word="metadata", reads=(ASSISTANTS,)),
+    case("metadata-value-513", "POST", "/assistants", json={"model": "gpt-4o", "metadata": metadata(value_len=513)}, word="metadata", reads=(ASSISTANTS,)),
+    case("name-257", "POST", "/assistants", json={"model": "gpt-4o", "name": LONG * 257}, param="name", reads=(ASSISTANTS,)),
+    case("description-513", "POST", "/assistants", json={"model": "gpt-4o", "description": LONG * 513}, param="description", reads=(ASSISTANTS,)),
+    case("instructions-256001", "POST", "/assistants", json={"model": "gpt-4o", "instructions": LONG * 256_001}, param="instructions", reads=(ASSISTANTS,)),
+    case("tools-129", "POST", "/assistants", json={"model": "gpt-4o", "tools": [function_tool(f"f{i}") for i in range(129)]}, param="tools", reads=(ASSISTANTS,)),
+    case("function-name-space", "POST", "/assistants", json={"model": "gpt-4o", "tools": [function_tool("get weather")]}, param="tools[0].function.name", reads=(ASSISTANTS,)),
+    case("function-name-65", "POST", "/assistants", json={"model": "gpt-4o", "tools": [function_tool("f" * 65)]}, param="tools[0].function.name"),
+    case("update-name-257", "POST", "/assistants/{asst}", json={"name": LONG * 257}, param="name", reads=("/assistants/{asst}",)),
+    case("thread-metadata-17-keys", "POST", "/threads", json={"metadata": metadata(keys=17, key_len=3)}, param="metadata"),
+    case("message-metadata-value-513", "POST", "/threads/{thread}/messages", json={**USER, "metadata": metadata(value_len=513)}, word="metadata", reads=(MESSAGES,)),
+    case("message-update-17-keys", "POST", "/threads/{thread}/messages/{msg}", json={"metadata": metadata(keys=17, key_len=3)}, param="metadata", reads=("/threads/{thread}/messages/{msg}",)),
+    case("run-update-key-65", "POST", "/threads/{thread}/runs/{run}", json={"metadata": metadata(key_len=65)}, word="metadata", reads=("/threads/{thread}/runs/{run}",)),
+    case("run-instructions-256001", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "instructions": LONG * 256_001}, param="instructions", reads=(RUNS,)),
+    case("run-tools-129", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "tools": [function_tool(f"f{i}") for i in range(129)]}, param="tools", reads=(RUNS,)),
+    case("run-max-completion-255", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "max_completion_tokens": 255}, param="max_completion_tokens", reads=(RUNS,)),
+    case("run-max-prompt-0", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "max_prompt_tokens": 0}, param="max_prompt_tokens", reads=(RUNS,)),
+    case("run-temperature-3", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "temperature": 3}, param="temperature", reads=(RUNS,)),
+    # ---- unsupported options ----
+    case("tool-type-retrieval", "POST", "/assistants", json={"model": "gpt-4o", "tools": [{"type": "retrieval"}]}, param="tools[0].type", reads=(ASSISTANTS,)),
+    case("response-format-xml", "POST", "/assistants", json={"model": "gpt-4o", "response_format": {"type": "xml"}}, param="response_format", reads=(ASSISTANTS,)),
+    case("response-format-string", "POST", "/assistants", json={"model": "gpt-4o", "response_format": "json"}, param="response_format"),
+    case("run-tool-type-retrieval", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "tools": [{"type": "retrieval"}]}, param="tools[0].type", reads=(RUNS,)),
+    case("run-response-format-xml", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "response_format": {"type": "xml"}}, param="response_format", reads=(RUNS,)),
+    case("truncation-middle", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "truncation_strategy": {"type": "middle"}}, param="truncation_strategy.type", reads=(RUNS,)),
+    case("truncation-last-messages-0", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "truncation_strategy": {"type": "last_messages", "last_messages": 0}}, param="truncation_strategy.last_messages"),
+    case("tool-choice-function-string", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "tool_choice": {"type": "function", "function": "get_time"}}, param="tool_choice.function.name", reads=(RUNS,)),
+    case("response-format-schema-missing", "POST", "/assistants", json={"model": "gpt-4o", "response_format": {"type": "json_schema"}}, param="response_format.json_schema", reads=(ASSISTANTS,)),
+    case("response-format-schema-name-space", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "response_format": {"type": "json_schema", "json_schema": {"name": "my reply"}}}, param="response_format.json_schema.name", reads=(RUNS,)),
+    case("response-format-schema-not-object", "POST", "/assistants/{asst}", json={"response_format": {"type": "json_schema", "json_schema": {"name": "r", "schema": "any"}}}, param="response_format.json_schema.schema", reads=("/assistants/{asst}",)),
+    case("file-search-options-string", "POST", "/assistants", json={"model": "gpt-4o", "tools": [{"type": "file_search", "file_search": "fast"}]}, param="tools[0].file_search", reads=(ASSISTANTS,)),
+    case("file-search-51-results", "POST", "/assistants", json={"model": "gpt-4o", "tools": [{"type": "file_search", "file_search": {"max_num_results": 51}}]}, param="tools[0].file_search.max_num_results"),
+    case("file-search-threshold-2", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "tools": [{"type": "file_search", "file_search": {"ranking_options": {"score_threshold": 2}}}]}, param="tools[0].file_search.ranking_options.score_threshold", reads=(RUNS,)),
+    case("tool-choice-unknown", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "tool_choice": "sometimes"}, param="tool_choice", reads=(RUNS,)),
+    case("tool-choice-missing-function", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "tool_choice": {"type": "function", "function": {"name": "launch"}}}, param="tool_choice", reads=(RUNS,)),
+    case("limit-0", "GET", "/assistants", params={"limit": "0"}, param="limit"),
+    case("limit-101", "GET", "/threads/{thread}/messages", params={"limit": "101"}, param="limit"),
+    case("limit-word", "GET", "/files", params={"limit": "ten"}, param="limit"),
+    case("order-sideways", "GET", "/threads/{thread}/runs", params={"order": "sideways"}, param="order"),
+    case("steps-order-sideways", "GET", "/threads/{thread}/runs/{run}/steps", params={"order": "sideways"}, param="order"),
+    # ---- rejected run creates add no additional_messages ----
+    case("run-additional-message-then-bad-field", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "additional_messages": [USER], "top_p": 7}, param="top_p", reads=(RUNS, MESSAGES)),
+    case("run-additional-messages-second-bad", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "additional_messages": [USER, {"role": "user", "content": 5}]}, param="additional_messages[1].content", reads=(RUNS, MESSAGES)),
+    case("run-additional-message-unknown-file", "POST", "/threads/{thread}/runs", json={"assistant_id": "{asst}", "additional_messages": [USER, {**USER, "attachments": [{"file_id": "file-nope"}]}]}, status=404, word="file-nope", reads=(RUNS, MESSAGES)),
+    case("run-on-locked-thread", "POST", "/threads/{waiting_thread}/runs", json={"assistant_id": "{asst}", "additional_messages": [USER]}, word="active run", reads=(WAITING_MESSAGES,)),
+    case("message-on-locked-thread", "POST", "/threads/{waiting_thread}/messages", json=USER, word="while a run", reads=(WAITING_MESSAGES,)),
+    case("create-and-run-second-message-bad", "POST", "/threads/runs", json={"assistant_id": "{asst}", "thread": {"messages": [USER, {"role": "robot", "content": "x"}]}}, param="thread.messages[1].role"),
+    # ---- state errors ----
+    case("submit-to-completed-run", "POST", "/threads/{thread}/runs/{run}/submit_tool_outputs", json={"tool_outputs": []}, word="completed", reads=("/threads/{thread}/runs/{run}",)),
+    case("cancel-completed-run", "POST", "/threads/{thread}/runs/{run}/cancel", word="completed", reads=("/threads/{thread}/runs/{run}",)),
+    # ---- uploads ----
+    case("upload-missing-file", "POST", "/files", files={"purpose": (None, "assistants")}, param="file", reads=(FILES,)),
+    case("upload-bad-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, data={"purpose": "homework"}, param="purpose", reads=(FILES,)),
+    case("upload-output-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, data={"purpose": "assistants_output"}, param="purpose", reads=(FILES,)),
+    case("upload-missing-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, param="purpose", reads=(FILES,)),
+    case("upload-json", "POST", "/files", json={"file": "abc", "purpose": "assistants"}, word="multipart", reads=(FILES,)),
+    case("upload-truncated-multipart", "POST", "/files", content=b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nabc",
+         headers={"content-type": "multipart/form-data; boundary=xyz"}, reads=(FILES,), param="purpose"),
+    case("upload-multipart-without-boundary", "POST", "/files", content=b"--xyz\r\n\r\nabc",
+         headers={"content-type": "multipart/form-data"}, reads=(FILES,), word="multipart"),
+    # ---- unknown URLs and wrong methods ----
+    case("unknown-url", "GET", "/nope", status=404, word="URL"),
+    case("unknown-nested-url", "POST", "/threads/{thread}/runs/{run}/restart", json={}, status=404, word="URL"),
+    case("trailing-slash", "GET", "/assistants/", status=404, word="URL"),
+    case("outside-v1", "GET", "@/assistants", status=404, word="/v1"),
+    case("azure-without-api-version", "GET", "@/openai/assistants", param="api-version"),
+    case("wrong-method-put", "PUT", "/assistants", json={"model": "gpt-4o"}, status=405, word="PUT", reads=(ASSISTANTS,)),
+    case("wrong-method-patch-thread", "PATCH", "/threads/{thread}", json={"metadata": {}}, status=405, word="PATCH", reads=("/threads/{thread}",)),
+    case("wrong-method-delete-run", "DELETE", "/threads/{thread}/runs/{run}", status=405, word="DELETE", reads=(RUNS,)),
+    case("wrong-method-get-cancel", "GET", "/threads/{thread}/runs/{run}/cancel", status=405, word="GET"),
+    case("wrong-method-delete-step", "DELETE", "/threads/{thread}/runs/{run}/steps/{step}", status=405, word="DELETE"),
+]
+
+
+# ---- the server and its world --------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    http: httpx2.Client
+    root: httpx2.Client  # the same server without the /v1 prefix
+    data_dir: Path
+    ids: dict[str, str]
+
+    def fill(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for key, object_id in self.ids.items():
+                value = value.replace("{" + key + "}", object_id)
+            return value
+        if isinstance(value, list):
+            return [self.fill(v) for v in value]
+        if isinstance(value, dict):
+            return {self.fill(k): self.fill(v) for k, v in value.items()}
+        return value
+
+    def storage(self) -> tuple[dict[str, str], list[str]]:
+        """Every stored object (id -> JSON) and every file on disk under the data dir."""
+        db = sqlite3.connect(f"file:{self.data_dir / 'assistants.sqlite3'}?mode=ro", uri=True)
+        try:
+            rows = dict(db.execute("SELECT id, data FROM objects").fetchall())
+        finally:
+            db.close()
+        files = sorted(str(p.relative_to(self.data_dir)) for p in (self.data_dir / "files").rglob("*"))
+        return rows, files
+
+    def read(self, path: str) -> Any:
+        response = self.http.get(self.fill(path))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    data_dir = tmp_path_factory.mktemp("bad-input")
+    server = start_server(ServerConfig(data_dir=data_dir, port=0, demo_delay_ms=0))
+    http = httpx2.Client(base_url=server.base_url, timeout=30)
+    root = httpx2.Client(base_url=server.base_url[: -len("/v1")], timeout=30)
+    try:
+        yield World(http, root, data_dir, _build_world(http))
+    finally:
+        http.close()
+        root.close()
+        server.stop()
+
+
+def _ok(response: httpx2.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _settle(http: httpx2.Client, thread_id: str, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while (run := _ok(http.get(f"/threads/{thread_id}/runs/{run_id}")))["status"] in ("queued", "in_progress", "cancelling"):
+        assert time.monotonic() < deadline, run["status"]
+        time.sleep(0.02)
+    return run
+
+
+def _build_world(http: httpx2.Client) -> dict[str, str]:
+    asst = _ok(http.post("/assistants", json={"model": "gpt-4o", "name": "Original", "tools": [
+        {"type": "code_interpreter"}, function_tool("get_weather"), function_tool("get_time")]}))
+    thread = _ok(http.post("/threads", json={"messages": [{"role": "user", "content": "hello"}], "metadata": {"kept": "yes"}}))
+    msg = _ok(http.get(f"/threads/{thread['id']}/messages"))["data"][0]
+    run = _settle(http, thread["id"], _ok(http.post(f"/threads/{thread['id']}/runs", json={"assistant_id": asst["id"]}))["id"])
+    assert run["status"] == "completed"
+    step = _ok(http.get(f"/threads/{thread['id']}/runs/{run['id']}/steps"))["data"][0]
+    other = _ok(http.post("/threads", json={"messages": [{"role": "user", "content": "elsewhere"}]}))
+    waiting_thread = _ok(http.post("/threads", json={"messages": [{"role": "user", "content": 'get_weather {"city": "Oslo"} get_time {}'}]}))
+    waiting = _settle(http, waiting_thread["id"], _ok(http.post(f"/threads/{waiting_thread['id']}/runs", json={"assistant_id": asst["id"]}))["id"])
+    assert waiting["status"] == "requires_action"
+    calls = waiting["required_action"]["submit_tool_outputs"]["tool_calls"]
+    file = _ok(http.post("/files", files={"file": ("kept.txt", b"kept", "text/plain")}, data={"purpose": "assistants"}))
+    return {
+        "asst": asst["id"], "thread": thread["id"], "msg": msg["id"], "run": run["id"], "step": step["id"],
+        "other_thread": other["id"], "waiting_thread": waiting_thread["id"], "waiting_run": waiting["id"],
+        "call0": calls[0]["id"], "call1": calls[1]["id"], "file": file["id"],
+    }
+
+
+# ---- the tests -----------------------------------------------------------------------------------
+
+
+def _send(world: World, c: Case) -> httpx2.Response:
+    client = world.root if c.path.startswith("@") else world.http
+    kwargs: dict[str, Any] = {"params": c.params, "headers": c.headers}
+    if c.json is not None:
+        kwargs["json"] = world.fill(c.json)
+    elif c.content is not None:
+        kwargs["content"] = c.content
+        kwargs["headers"] = {"content-type": "application/json", **c.headers}
+    if c.files is not None:
+        kwargs["files"] = c.files
+    if c.data is not None:
+        kwargs["data"] = c.data
+    return client.request(c.method, world.fill(c.path.lstrip("@")), **kwargs)
+
+
+@pytest.mark.parametrize("c", CASES)
+def test_bad_input_is_a_clear_4xx_and_writes_nothing(world: World, c: Case) -> None:
+    assert c.param or c.word, "a case must say how the error names the problem"
+    before = world.storage()
+    views = {path: world.read(path) for path in c.reads}
+
+    response = _send(world, c)
+
+    assert response.status_code == c.status, f"{response.status_code} {response.text[:500]}"
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    problems = Spec.errors(load_spec().component("ErrorResponse"), body)
+    assert not problems, problems
+    error = body["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    assert error["type"] == "invalid_request_error" and error["message"]
+    if c.param is not None:
+        assert error["param"] == c.param, error
+    if c.word is not None:
+        assert world.fill(c.word).lower() in error["message"].lower(), error
+
+    assert world.storage() == before, "a rejected request changed the stored objects or files"
+    for path, view in views.items():
+        assert world.read(path) == view, f"{path} changed after a rejected request"
+
+
+def test_the_world_survived(world: World) -> None:
+    """After all the bad input, the objects the cases aimed at still read back as created."""
+    assert world.read("/assistants/{asst}")["name"] == "Original"
+    assert world.read("/threads/{thread}")["metadata"] == {"kept": "yes"}
+    assert [m["id"] for m in world.read("/threads/{thread}/messages")["data"]][-1] == world.ids["msg"]
+    assert world.read("/threads/{waiting_thread}/runs/{waiting_run}")["status"] == "requires_action"
+    assert world.http.get(world.fill("/files/{file}/content")).content == b"kept"
+
+
+# ---- the limits themselves are accepted ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        pytest.param("/assistants", {"model": "gpt-4o", "name": LONG * 256, "description": LONG * 512, "instructions": LONG * 256_000,
+                                     "metadata": {f"{'k' * 61}{i:03d}": "v" * 512 for i in range(16)},
+                                     "tools": [function_tool(f"{'f' * 61}{i:03d}") for i in range(128)],
+                                     "temperature": 2, "top_p": 0}, id="assistant-at-every-limit"),
+        pytest.param("/threads", {"metadata": {f"k{i}": "v" for i in range(16)}, "messages": [{"role": "user", "content": LONG * 1000}]}, id="thread-16-keys"),
+        pytest.param("/threads/runs", {"assistant_id": "{asst}", "max_prompt_tokens": 256, "max_completion_tokens": 256,
+                                       "thread": {"messages": [{"role": "user", "content": "hi"}]}}, id="run-token-minimums"),
+    ],
+)
+def test_values_at_the_limits_are_accepted(world: World, path: str, body: dict[str, Any]) -> None:
+    response = world.http.post(path, json=world.fill(body))
+    assert response.status_code == 200, response.text[:500]
+    created = response.json()
+    if created["object"] == "thread.run":
+        _settle(world.http, created["thread_id"], created["id"])
+    elif created["object"] == "assistant":
+        assert len(created["tools"]) == 128 and len(created["metadata"]) == 16
+
+
+# ---- a sweep of wrong-typed values through every field: never a 500, never a non-conformant object -----
+
+JUNK = [None, 0, -1, 1.5, True, "", "s", "x" * 300, [], {}, [None], [1], ["s"], [{}], [[]], {"a": 1}, {"type": "x"},
+        {"type": "function"}, {"type": "function", "function": "x"}, {"type": "function", "function": {"name": 3}},
+        {"type": "json_schema", "json_schema": 3}, {"type": "last_messages", "last_messages": True},
+        {"code_interpreter": {"file_ids": "x"}}, {"code_interpreter": {"file_ids": [1]}}, {"file_search": []},
+        [{"type": "function", "function": {"name": "f", "parameters": "x"}}], [{"type": "file_search", "file_search": {"max_num_results": "x"}}],
+        [{"type": "text"}], [{"type": "text", "text": 3}], [{"type": "image_file", "image_file": "x"}],
+        [{"type": "image_url", "image_url": {"url": 3}}], [{"file_id": "x", "tools": "y"}], [{"file_id": 3}],
+        [{"role": "user"}], [{"role": "user", "content": [{"type": "text", "text": "ok"}], "metadata": []}],
+        {"messages": [{"role": "user", "content": 1}]}, {"messages": "x"}]
+
+SWEEP = {
+    # name: (path, spec path template, base body, fields)
+    "create-assistant": ("/assistants", "/assistants", {"model": "gpt-4o"},
+                         ["model", "name", "description", "instructions", "tools", "tool_resources", "metadata", "temperature", "top_p", "response_format"]),
+    "update-assistant": ("/assistants/{own_asst}", "/assistants/{assistant_id}", {},
+                         ["model", "name", "tools", "tool_resources", "metadata", "temperature", "top_p", "response_format"]),
+    "create-thread": ("/threads", "/threads", {}, ["messages", "tool_resources", "metadata"]),
+    "update-thread": ("/threads/{own_thread}", "/threads/{thread_id}", {}, ["tool_resources", "metadata"]),
+    "create-message": ("/threads/{own_thread}/messages", "/threads/{thread_id}/messages", {"role": "user", "content": "x"},
+                       ["role", "content", "attachments", "metadata"]),
+    "update-message": ("/threads/{own_thread}/messages/{own_msg}", "/threads/{thread_id}/messages/{message_id}", {}, ["metadata"]),
+    "update-run": ("/threads/{own_thread}/runs/{own_run}", "/threads/{thread_id}/runs/{run_id}", {}, ["metadata"]),
+    "create-thread-and-run": ("/threads/runs", "/threads/runs", {"assistant_id": "{own_asst}"},
+                              ["assistant_id", "thread", "model", "instructions", "tools", "tool_resources", "metadata", "temperature", "top_p",
+                               "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format"]),
+}
+
+
+@pytest.fixture(scope="module")
+def sweep_ids(world: World) -> dict[str, str]:
+    http = world.http
+    asst = _ok(http.post("/assistants", json={"model": "gpt-4o", "tools": [function_tool("f")]}))
+    thread = _ok(http.post("/threads", json={"messages": [{"role": "user", "content": "hi"}]}))
+    run = _settle(http, thread["id"], _ok(http.post(f"/threads/{thread['id']}/runs", json={"assistant_id": asst["id"]}))["id"])
+    msg = _ok(http.get(f"/threads/{thread['id']}/messages"))["data"][0]
+    return {"own_asst": asst["id"], "own_thread": thread["id"], "own_msg": msg["id"], "own_run": run["id"]}
+
+
+@pytest.mark.parametrize("operation", list(SWEEP))
+def test_wrong_types_anywhere_never_500(world: World, sweep_ids: dict[str, str], operation: str) -> None:
+    path, template, base, fields = SWEEP[operation]
+    path = world.fill(path)
+    for key, value in sweep_ids.items():
+        path = path.replace("{" + key + "}", value)
+        base = {k: (v.replace("{" + key + "}", value) if isinstance(v, str) else v) for k, v in base.items()}
+    spec = load_spec()
+    ok_schema = spec.response(template, "post")
+    error_schema = spec.component("ErrorResponse")
+    runs: list[dict[str, Any]] = []
+    for field_name in fields:
+        for junk in JUNK:
+            response = world.http.post(path, json={**base, field_name: junk})
+            where = f"POST {path} {field_name}={json.dumps(junk)[:80]}"
+            assert response.status_code in (200, 400, 404), f"{where}: {response.status_code} {response.text[:300]}"
+            body = response.json()
+            problems = Spec.errors(ok_schema if response.status_code == 200 else error_schema, body)
+            assert not problems, f"{where}: the answer violates the spec: {problems}"
+            if response.status_code == 200 and body.get("object") == "thread.run":
+                runs.append(body)
+    for run in runs:  # leave nothing running for the other tests' storage snapshots
+        if _settle(world.http, run["thread_id"], run["id"])["status"] == "requires_action":
+            _ok(world.http.post(f"/threads/{run['thread_id']}/runs/{run['id']}/cancel"))
