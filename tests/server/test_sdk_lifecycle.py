@@ -151,6 +151,10 @@ def test_thread_lock_errors_use_the_hosted_wording(slow: openai.OpenAI) -> None:
             thread_id=thread_id, assistant_id=assistant_id, additional_messages=[{"role": "user", "content": "sneaky"}]
         )
     assert err.value.body["message"] == f"Thread {thread_id} already has an active run {run.id}."
+    with pytest.raises(openai.BadRequestError) as err:  # streaming: refused before any event
+        with slow.beta.threads.runs.stream(thread_id=thread_id, assistant_id=assistant_id) as stream:
+            stream.until_done()
+    assert err.value.body["message"] == f"Thread {thread_id} already has an active run {run.id}."
     # Nothing was added by the refused requests.
     assert [message_text(m) for m in slow.beta.threads.messages.list(thread_id, order="asc").data][0] == "/lorem 5000"
     assert not any("sneaky" in message_text(m) or "interrupting" in message_text(m) for m in slow.beta.threads.messages.list(thread_id).data)

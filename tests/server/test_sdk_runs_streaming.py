@@ -426,7 +426,9 @@ def test_sdk_deprecation_warnings_are_filtered_by_message(client: openai.OpenAI)
     with warnings.catch_warnings(record=True) as caught:  # the configured filters stay in force
         client.beta.assistants.list(limit=1)
         warnings.warn("an unrelated API is old", DeprecationWarning)
-    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == ["an unrelated API is old"]
+        warnings.warn("deprecated since 2.0: use the new API", DeprecationWarning)
+    shown = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert shown == ["an unrelated API is old", "deprecated since 2.0: use the new API"]
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # without the configured filters the SDK does warn
