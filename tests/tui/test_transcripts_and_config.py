@@ -28,7 +28,7 @@ async def test_save_transcript_writes_markdown_and_json(home):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: len(list(directory.glob("*"))) == 4, what="no overwrite")
     markdowns = sorted(directory.glob("*.md"))
-    assert len(markdowns) == 2 and all(path.name.startswith("python-") for path in markdowns)  # title-date
+    assert len(markdowns) == 2 and markdowns[0].name != markdowns[1].name  # never overwritten
     text = markdowns[0].read_text()
     assert "print('logged line')" in text and "```" in text
     assert "logged line" in text.split("print('logged line')", 1)[1]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
+from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
+from ..markdown_split import split_markdown
 from ..message_format import FileRef
 from ..text import literal
 
@@ -44,7 +46,12 @@ class FileLink(Static, can_focus=True):
 
 
 class MessageView(Vertical):
-    """A chat message. Streaming text is appended to the Markdown tail; finished blocks are not re-rendered."""
+    """A chat message, as a column of Markdown segments of bounded size.
+
+    Each segment is one Static showing Rich Markdown, so a long reply costs a handful of widgets.
+    Streamed text re-renders only the last segment; when it is full, a new one starts at the next
+    blank line outside a code fence.
+    """
 
     def __init__(
         self,
@@ -63,7 +70,8 @@ class MessageView(Vertical):
         self.created_at = created_at
         self.source = markdown
         self._files = list(files or [])
-        self._body_lock = asyncio.Lock()  # Markdown.append must not overlap itself or update()
+        self._tail_source = ""
+        self._mount_lock = asyncio.Lock()  # segments are mounted in order
 
     def compose(self) -> ComposeResult:
         label = Text(ROLE_LABELS.get(self.role, self.role), style="bold")
@@ -71,26 +79,45 @@ class MessageView(Vertical):
         if stamp:
             label.append(f"  {stamp}", style="dim")
         yield Static(label, classes="message-role")
-        yield Markdown(self.source, open_links=False, classes="message-body")
+        segments = split_markdown(self.source)
+        self._tail_source = segments[-1]
+        yield from (self._segment(segment) for segment in segments)
         for ref in self._files:
             yield FileLink(ref)
 
+    def _segment(self, source: str) -> Static:
+        return Static(self._render_markdown(source), classes="message-body")
+
+    def _render_markdown(self, source: str) -> RichMarkdown:
+        dark = self.app.current_theme.dark if self.is_attached or self._parent else True
+        return RichMarkdown(source, code_theme="monokai" if dark else "friendly", hyperlinks=False)
+
     @property
-    def body(self) -> Markdown:
-        return self.query_one(".message-body", Markdown)
+    def segments(self) -> list[Static]:
+        return list(self.query_children(".message-body").results(Static))
 
     async def append(self, fragment: str) -> None:
-        """Add streamed text; only the last Markdown block is re-parsed."""
-        async with self._body_lock:
+        """Add streamed text: re-render the last segment, and mount new ones when it gets too long."""
+        async with self._mount_lock:
             self.source += fragment
-            await self.body.append(fragment)
+            parts = split_markdown(self._tail_source + fragment)
+            while len(parts) > 1 and len(parts[0]) < len(self._tail_source):
+                parts[0:2] = [parts[0] + parts[1]]
+            tail = self.segments[-1]
+            tail.update(self._render_markdown(parts[0]))
+            self._tail_source = parts[-1]
+            if len(parts) > 1:
+                await self.mount_all([self._segment(part) for part in parts[1:]], after=tail)
 
     async def replace(self, markdown: str, files: list[FileRef]) -> None:
         """Show the final form of the message (one full render, e.g. once footnotes are known)."""
-        async with self._body_lock:
+        async with self._mount_lock:
             if markdown != self.source:
                 self.source = markdown
-                await self.body.update(markdown)
+                segments = split_markdown(markdown)
+                self._tail_source = segments[-1]
+                await self.query_children(".message-body").remove()
+                await self.mount_all([self._segment(segment) for segment in segments], after=0)
         known = {ref.file_id for ref in self._files}
         new = [ref for ref in files if ref.file_id not in known]
         self._files.extend(new)
