@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -14,5 +15,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Everything asst-tui writes goes under tmp_path; the demo engine runs at full speed."""
     monkeypatch.setenv("ASST_TUI_HOME", str(tmp_path))
     monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     write_config(tmp_path, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 0\n")
     return tmp_path
