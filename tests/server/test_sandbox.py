@@ -259,3 +259,22 @@ async def test_close_kills_every_worker(tmp_path: Path) -> None:
     pids = [await _pid(box, "thread_a"), await _pid(box, "thread_b")]
     await box.close()
     assert all(_gone(pid) for pid in pids)
+
+
+async def test_worker_count_is_capped_least_recently_used_first(tmp_path: Path) -> None:
+    box = Sandbox(tmp_path, max_workers=2)
+    try:
+        first, second = await _pid(box, "thread_a"), await _pid(box, "thread_b")
+        await box.execute("thread_a", "x = 1")  # thread_a is now the most recently used
+        third = await _pid(box, "thread_c")
+        assert _gone(second) and not _gone(first, within_s=0.2) and not _gone(third, within_s=0.2)
+        assert (await box.execute("thread_a", "x")).logs.strip() == "1"
+    finally:
+        await box.close()
+
+
+async def test_release_stops_one_threads_worker(sandbox: Sandbox) -> None:
+    pid = await _pid(sandbox, "thread_a")
+    other = await _pid(sandbox, "thread_b")
+    await sandbox.release("thread_a")
+    assert _gone(pid) and not _gone(other, within_s=0.2)

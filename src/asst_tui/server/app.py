@@ -242,6 +242,7 @@ async def delete_thread(request: Request) -> Response:
     if active is not None:
         state.runs.cancel(active)
     state.store.delete_tree(thread["id"])
+    await state.sandbox.release(thread["id"])
     return JSONResponse(objects.deleted(thread["id"], "thread"))
 
 

@@ -42,9 +42,16 @@ class Sandbox:
     """Runs code for many threads, each in its own persistent worker process."""
 
     def __init__(
-        self, root: Path, *, timeout_s: float = 30.0, memory_mb: int = 1024, max_log_chars: int = 20_000
+        self,
+        root: Path,
+        *,
+        timeout_s: float = 30.0,
+        memory_mb: int = 1024,
+        max_log_chars: int = 20_000,
+        max_workers: int = 8,
     ) -> None:
         self.root = root.absolute()
+        self.max_workers = max_workers  # past this, the least recently used idle worker is stopped
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
         self.max_log_chars = max_log_chars
@@ -71,15 +78,23 @@ class Sandbox:
             result.files = sorted(path for path, sig in after.items() if before.get(path) != sig)
             return result
 
+    async def release(self, key: str) -> None:
+        """Stop key's worker (its thread was deleted); its variables are gone."""
+        proc = self._workers.get(key)
+        if proc is not None:
+            await self._discard(key, proc)
+
     async def close(self) -> None:
         """Kill every worker."""
         for key, proc in list(self._workers.items()):
             await self._discard(key, proc)
 
     async def _run(self, key: str, workdir: Path, code: str) -> ExecResult:
-        proc = self._workers.get(key)
+        proc = self._workers.pop(key, None)
         if proc is None:
-            proc = self._workers[key] = await self._spawn(workdir)
+            await self._evict_idle()
+            proc = await self._spawn(workdir)
+        self._workers[key] = proc  # most recently used last
         out: list[str] = []
         try:
             async with asyncio.timeout(self.timeout_s):
@@ -106,6 +121,15 @@ class Sandbox:
             raise
         error = frame["traceback"]
         return ExecResult(self._logs(out, frame["omitted"], error), [], error=bool(error))
+
+    async def _evict_idle(self) -> None:
+        """Keep at most max_workers - 1 workers before a new one starts: stop the least recently used idle ones."""
+        for key in list(self._workers):
+            if len(self._workers) < self.max_workers:
+                return
+            lock = self._locks.get(key)
+            if lock is None or not lock.locked():
+                await self._discard(key, self._workers[key])
 
     async def _spawn(self, workdir: Path) -> asyncio.subprocess.Process:
         # The memory cap is set by the worker itself: preexec_fn is unsafe in a threaded server.
