@@ -17,17 +17,20 @@ from ...registry import ThreadEntry
 from ..text import literal
 
 UNTITLED = "New thread"
+LABEL_WIDTH = 26  # characters of a title that fit the sidebar on one line
 
 
 def thread_label(entry: ThreadEntry, current: bool) -> Text:
     """One sidebar row: the title (dimmed when stale or archived) and a marker for the open thread."""
     style = "dim strike" if entry.stale else ("dim italic" if entry.archived else "")
+    tag = "  gone" if entry.stale else ("  archived" if entry.archived else "")
+    title = entry.title or UNTITLED
+    room = LABEL_WIDTH - len(tag)
+    if len(title) > room:
+        title = title[: room - 1] + "…"
     label = Text("▸ " if current else "  ", style="bold")
-    label.append_text(literal(entry.title or UNTITLED, style))
-    if entry.stale:
-        label.append("  gone", style="dim italic")
-    elif entry.archived:
-        label.append("  archived", style="dim italic")
+    label.append_text(literal(title, style))
+    label.append(tag, style="dim italic")
     return label
 
 

@@ -1,0 +1,90 @@
+"""Regenerate screenshots/*.svg from the real app on the embedded server (demo engine).
+
+Run: python scripts/make_screenshots.py  (uses a throw-away ASST_TUI_HOME; touches nothing else)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from argparse import Namespace
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "screenshots"
+SIZE = (120, 36)
+
+
+async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        await pilot.pause(0.05)
+
+
+async def send(pilot, text: str) -> None:
+    pilot.app.prompt.text = text
+    await pilot.press("enter")
+
+
+async def shoot() -> None:
+    from asst_tui.config import load_config
+    from asst_tui.tui.app import AsstApp
+    from asst_tui.tui.screens.thread_switcher import ThreadSwitcher
+    from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
+
+    config, problems = load_config()
+    options = Namespace(profile=None, base_url=None, assistant=None, thread=None, theme=None)
+    app = AsstApp(config, problems, options)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.ready and app.flow is None)
+        app.prompt.cursor_blink = False
+
+        await send(pilot, "```python\nimport math\nfor n in range(1, 6):\n    print(n, math.factorial(n))\n```")
+        await wait_for(pilot, lambda: app.ready and app.flow is None)
+        await pilot.pause(0.3)
+        app.save_screenshot("code-interpreter-panel.svg", str(OUT))
+
+        app.action_toggle_panel()
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: len(app.registry.threads(app.identity)) == 2)
+        await send(pilot, 'get_current_temperature {"location": "Paris, France", "unit": "celsius"}')
+        await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen))
+        await pilot.press(*'{"temperature": 21, "unit": "celsius"}')
+        await pilot.pause(0.3)
+        app.save_screenshot("function-call-prompt.svg", str(OUT))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.flow is None)
+
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: len(app.registry.threads(app.identity)) == 3)
+        await send(pilot, "/lorem 600")
+        await wait_for(pilot, lambda: app.status_line.status == "in_progress")
+        await pilot.pause(2.0)
+        app.save_screenshot("main-streaming.svg", str(OUT))
+        await wait_for(pilot, lambda: app.flow is None, timeout=60)
+
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(app.screen, ThreadSwitcher))
+        await pilot.press(*"par")
+        await pilot.pause(0.3)
+        app.save_screenshot("thread-switcher.svg", str(OUT))
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["ASST_TUI_HOME"] = home
+        config = Path(home) / "config" / "config.toml"
+        config.parent.mkdir(parents=True)
+        config.write_text('[profiles.local]\nkind = "local"\ndemo_delay_ms = 20\n')
+        asyncio.run(shoot())
+    for path in sorted(OUT.glob("*.svg")):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
