@@ -101,6 +101,16 @@ class RunContext:
     def add_prompt_tokens(self, count: int) -> None:
         self._prompt_tokens += count
 
+    def add_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
+        """Count a model call's real usage into the run and the step it produced (open tool step, else message step)."""
+        self._prompt_tokens += prompt_tokens
+        self._completion_tokens += completion_tokens
+        step = self._tool_step or self._message_step
+        if step is not None:
+            counted = step.get("usage") or objects.usage(0, 0)
+            step["usage"] = objects.usage(counted["prompt_tokens"] + prompt_tokens, counted["completion_tokens"] + completion_tokens)
+            self.store.put(step)
+
     def usage(self) -> dict[str, int]:
         return objects.usage(self._prompt_tokens, self._completion_tokens)
 
@@ -125,15 +135,19 @@ class RunContext:
         self._message, self._message_step, self._chunks = message, step, []
         self._flushed_at = time.monotonic()
 
-    def write(self, text: str) -> None:
-        """Append text to the open message and stream it as a delta; over budget ends the run incomplete."""
+    def write(self, text: str, *, counted: bool = True) -> None:
+        """Append text to the open message and stream it as a delta; over budget ends the run incomplete.
+
+        `counted=False`: the engine counts real usage itself (add_usage) instead of this estimate.
+        """
         if self._message is None:
             self.begin_message()
-        cost = estimate_tokens(text)
-        limit = self.run.get("max_completion_tokens")
-        if limit is not None and self._completion_tokens + cost > limit:
-            raise RunIncomplete("max_completion_tokens")
-        self._completion_tokens += cost
+        if counted:
+            cost = estimate_tokens(text)
+            limit = self.run.get("max_completion_tokens")
+            if limit is not None and self._completion_tokens + cost > limit:
+                raise RunIncomplete("max_completion_tokens")
+            self._completion_tokens += cost
         self._chunks.append(text)
         message = self._message
         assert message is not None
@@ -198,16 +212,32 @@ class RunContext:
 
     async def code_interpreter(self, code: str) -> tuple[dict[str, Any], Any]:
         """Stream `code` as a code_interpreter call, run it in the thread's sandbox; (tool call, ExecResult)."""
+        call = self.open_code_call()
+        for line in code.splitlines(keepends=True):
+            self.append_code(call, line)
+            await self.pace()
+        return await self.run_code_call(call)
+
+    def open_code_call(self) -> dict[str, Any]:
+        """Start a code_interpreter call with no input yet in the tool step (append_code, then run_code_call)."""
         step = self._ensure_tool_step()
         calls = step["step_details"]["tool_calls"]
-        index = len(calls)
         call = {"id": new_id("call"), "type": "code_interpreter", "code_interpreter": {"input": "", "outputs": []}}
         calls.append(call)
-        self._step_delta(step, {"index": index, "id": call["id"], "type": "code_interpreter", "code_interpreter": {"input": "", "outputs": []}})
-        for line in code.splitlines(keepends=True):
-            call["code_interpreter"]["input"] += line
-            self._step_delta(step, {"index": index, "type": "code_interpreter", "code_interpreter": {"input": line}})
-            await self.pace()
+        self._step_delta(step, {"index": len(calls) - 1, "id": call["id"], "type": "code_interpreter", "code_interpreter": {"input": "", "outputs": []}})
+        return call
+
+    def append_code(self, call: dict[str, Any], text: str) -> None:
+        """Stream more input into a code_interpreter call of the open tool step."""
+        step = self._ensure_tool_step()
+        call["code_interpreter"]["input"] += text
+        self._step_delta(step, {"index": _index_of(step, call), "type": "code_interpreter", "code_interpreter": {"input": text}})
+
+    async def run_code_call(self, call: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+        """Run a code_interpreter call's input in the thread's sandbox; its outputs land in the step."""
+        step = self._ensure_tool_step()
+        index = _index_of(step, call)
+        code = call["code_interpreter"]["input"]
         self.store.put(step)
         result = await self.manager.sandbox.execute(self.thread_id, code, self.code_interpreter_files())
         outputs: list[dict[str, Any]] = []
@@ -291,7 +321,9 @@ class RunContext:
         step[stamp] = objects.now()
         if status == "failed":
             step["last_error"] = last_error
-        if step["type"] == "message_creation":
+        if step.get("usage") is not None:
+            pass  # the engine counted real usage (add_usage)
+        elif step["type"] == "message_creation":
             message_id = step["step_details"]["message_creation"]["message_id"]
             message = self.store.get("message", message_id)
             step["usage"] = objects.usage(0, estimate_tokens(_message_text(message)))
@@ -332,6 +364,10 @@ class RunContext:
 
     def _publish(self, event: str, data: dict[str, Any]) -> None:
         self.bus.publish(self.run_id, event, data)
+
+
+def _index_of(step: dict[str, Any], call: dict[str, Any]) -> int:
+    return next(i for i, c in enumerate(step["step_details"]["tool_calls"]) if c is call)
 
 
 def _message_text(message: dict[str, Any] | None) -> str:
