@@ -52,7 +52,7 @@ class ServerState:
             memory_mb=config.sandbox_memory_mb,
             max_log_chars=config.sandbox_max_log_chars,
         )
-        self.runs = RunManager(self.store, make_engine(config.engine), self.sandbox, config)
+        self.runs = RunManager(self.store, make_engine(config), self.sandbox, config)
 
 
 def _state(request: Request) -> ServerState:

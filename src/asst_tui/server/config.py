@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+OPENAI_UPSTREAM = "https://api.openai.com/v1"
+OPENAI_KEY_ENV = "OPENAI_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,50 @@ class ServerConfig:
     sandbox_timeout_s: float = 30.0
     sandbox_memory_mb: int = 1024
     sandbox_max_log_chars: int = 20_000
+    upstream_base_url: str | None = None  # the chat engine's Chat Completions server, ending in /v1
+    upstream_api_key: str | None = field(default=None, repr=False)  # resolved from the environment; never stored
+    model_map: Mapping[str, str] = field(default_factory=dict)  # assistant model -> upstream model
+    upstream_timeout_s: float = 120.0  # connect, and longest wait for the upstream's next bytes
 
     @property
     def is_loopback(self) -> bool:
         return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+    @property
+    def engine_label(self) -> str:
+        """Which engine, and for `chat` which upstream: 'chat engine, upstream http://127.0.0.1:11434/v1'."""
+        if self.engine == "chat" and self.upstream_base_url:
+            return f"chat engine, upstream {public_url(self.upstream_base_url)}"
+        return f"{self.engine} engine"
+
+
+def public_url(url: str) -> str:
+    """The URL without user:password@, query or fragment: safe to show and log."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
+
+
+def chat_upstream(base_url: str | None, key_env: str | None, environ: Mapping[str, str]) -> tuple[str, str | None]:
+    """The chat engine's upstream URL and key; ValueError says what is missing.
+
+    No URL: OpenAI, when OPENAI_API_KEY is set. That variable goes only to OpenAI: any other upstream
+    gets a key only from the variable `key_env` names, so a key never reaches a server it wasn't meant for.
+    """
+    key = None
+    if key_env:
+        key = environ.get(key_env) or None
+        if key is None:
+            raise ValueError(f"the environment variable {key_env} (the upstream API key) is not set")
+    url = base_url or OPENAI_UPSTREAM
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the upstream base URL must be an http(s) URL like http://127.0.0.1:11434/v1, got {public_url(url)!r}")
+    if key is None and parts.hostname == urlsplit(OPENAI_UPSTREAM).hostname:
+        key = environ.get(OPENAI_KEY_ENV) or None
+    if not base_url and key is None:
+        raise ValueError(
+            "the chat engine needs an upstream: pass --upstream-base-url URL "
+            "(e.g. http://127.0.0.1:11434/v1 for Ollama), or set OPENAI_API_KEY to use OpenAI"
+        )
+    return url, key

@@ -1,15 +1,24 @@
-"""Model engines: `demo` (offline, deterministic)."""
+"""Model engines: `demo` (offline, deterministic) and `chat` (any Chat Completions upstream)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .base import Engine
 
-ENGINES = ("demo",)
+if TYPE_CHECKING:
+    from ..config import ServerConfig
+
+ENGINES = ("demo", "chat")
 
 
-def make_engine(name: str) -> Engine:
-    if name == "demo":
+def make_engine(config: ServerConfig) -> Engine:
+    if config.engine == "demo":
         from .demo import DemoEngine
 
         return DemoEngine()
-    raise ValueError(f"unknown engine {name!r} (available: {', '.join(ENGINES)})")
+    if config.engine == "chat":
+        from .chat import ChatEngine
+
+        return ChatEngine(config)
+    raise ValueError(f"unknown engine {config.engine!r} (available: {', '.join(ENGINES)})")
