@@ -114,3 +114,14 @@ async def test_escape_cancels_a_streaming_run(home):
         assert len(assistant_texts(app)[-1].split()) < 4000
         run = await app.connection.backend.list_runs(app.thread_id, limit=1)
         assert run[0]["status"] == "cancelled"
+
+
+async def test_unreachable_server_keeps_the_draft_and_says_what_to_do(home):
+    app = make_app(base_url="http://127.0.0.1:9/v1")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.offline, what="offline")
+        notes = [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+        assert any("Can't reach" in note and "base\\_url" in note for note in notes)
+        await send(pilot, "keep me")
+        assert app.prompt.text == "keep me"
+        assert app.status_line.status == "offline"

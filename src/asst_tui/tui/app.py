@@ -87,6 +87,7 @@ class AsstApp(App[None]):
         self.thread_id: str | None = None
         self.flow: RunFlow | None = None
         self.ready = False  # connected, assistant chosen, first thread open
+        self.offline = False  # startup could not connect; messages stay in the prompt
         self._queued: list[str] = []
         self._panel_hidden_by_user = False
 
@@ -186,10 +187,12 @@ class AsstApp(App[None]):
                 backend, self.registry, self.profile, self.options.assistant
             )
         except BackendError as error:
+            self.offline = True
             self.set_run_status("offline")
             await self.show_problem(error.message, error.hint)
             return
         except Exception as error:  # noqa: BLE001 - the embedded server failing to start must not crash the TUI
+            self.offline = True
             self.set_run_status("offline")
             await self.show_problem(f"Could not start the embedded server: {error}", "Check the data dir and try again.")
             return
@@ -446,6 +449,13 @@ class AsstApp(App[None]):
     async def _submitted(self, event: PromptArea.Submitted) -> None:
         if self.flow is not None:
             self.notify("A run is still going. Wait for it, or press Esc to cancel it.", severity="warning")
+            return
+        if self.offline:
+            self.notify(
+                "Not connected, so nothing was sent; your message stays in the prompt. "
+                "Fix the profile or start the server, then restart asst-tui.",
+                severity="error", markup=False,
+            )
             return
         self.prompt.clear()
         if not self.ready:
