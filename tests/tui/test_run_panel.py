@@ -241,3 +241,17 @@ async def test_follows_new_content_until_the_user_scrolls_up() -> None:
         panel.apply(CodeLogs("s", "c", "more\n" * 10))
         await settle(pilot)
         assert panel.scroll_y == 0
+
+
+
+async def test_events_before_the_panel_is_mounted_are_kept() -> None:
+    """The run worker can feed a panel that isn't mounted yet: no KeyError for its component styles."""
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.panel.remove()
+        panel = RunPanel(id="panel")
+        for event in code_run()[:2]:  # status changes: they render the timeline at once
+            panel.apply(event)
+        await app.mount(panel)
+        await pilot.pause()
+        assert "in_progress" in screen_text(app)

@@ -6,6 +6,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
@@ -463,7 +464,7 @@ class RunPanel(VerticalScroll):
         for number, (status, at) in enumerate(self._timeline):
             last = number == len(self._timeline) - 1
             kind = _STATUS_CLASS.get(status, "active" if last else "")
-            style = self.get_component_rich_style(f"run-panel--{kind}", partial=True) if kind else ""
+            style = self.get_component_rich_style(f"run-panel--{kind}", partial=True, default=Style()) if kind else ""
             lines.append(
                 Text.assemble(
                     ("● " if last else "○ ", style),
