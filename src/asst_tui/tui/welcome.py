@@ -7,7 +7,7 @@ WELCOME = """\
 - a fenced `python` block: runs it in the code interpreter (the run panel, **Ctrl+B**, shows code and logs)
 - `get_current_temperature {"location": "Paris", "unit": "celsius"}`: a function call that you answer
 - `/lorem 300`: a long Markdown reply, streamed
-- `/fail 500` and `/incomplete`: runs that go wrong
+- `/fail server_error` and `/incomplete`: runs that go wrong
 
 **F1** lists every key; **Ctrl+P** opens the command palette.
 """
