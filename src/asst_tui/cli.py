@@ -39,8 +39,13 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; others need a server key)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--data-dir", help="where SQLite and files live (default: the user data dir)")
-    parser.add_argument("--engine", default="demo", choices=["demo"], help="model engine (default: demo, offline)")
+    parser.add_argument("--engine", default="demo", choices=["demo", "chat"], help="model engine (default: demo, offline; chat: a Chat Completions upstream)")
     parser.add_argument("--demo-delay-ms", type=int, default=None, help="demo engine pace per word in ms (0 = as fast as possible)")
+    chat = parser.add_argument_group("chat engine")
+    chat.add_argument("--upstream-base-url", metavar="URL", help="the Chat Completions server, e.g. http://127.0.0.1:11434/v1 (default: https://api.openai.com/v1 when OPENAI_API_KEY is set)")
+    chat.add_argument("--upstream-api-key-env", metavar="NAME", help="environment variable holding the upstream's key (default: OPENAI_API_KEY, sent to api.openai.com only)")
+    chat.add_argument("--model-map", metavar="MODEL=UPSTREAM", action="append", default=[], help="send assistant model MODEL upstream as UPSTREAM (repeatable)")
+    chat.add_argument("--upstream-timeout-s", type=float, default=None, metavar="SECONDS", help="give up on an upstream that sends nothing for this long (default 120)")
     parser.add_argument(
         "--api-key",
         help="require 'Authorization: Bearer KEY' on every request (or set ASST_TUI_SERVER_KEY)",

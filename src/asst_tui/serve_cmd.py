@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import paths
 
@@ -21,6 +22,11 @@ def run_serve(args: argparse.Namespace) -> int:
     fields = {"demo_delay_ms": args.demo_delay_ms} if args.demo_delay_ms is not None else {}
     if args.demo_delay_ms is not None and args.demo_delay_ms < 0:
         print("asst-tui serve: --demo-delay-ms must be 0 or more.", file=sys.stderr)
+        return 2
+    try:
+        fields.update(_chat_fields(args))
+    except ValueError as exc:
+        print(f"asst-tui serve: {exc}.", file=sys.stderr)
         return 2
     config = ServerConfig(
         data_dir=Path(args.data_dir).expanduser() if args.data_dir else paths.server_data_dir(),
@@ -49,7 +55,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"asst-tui serve: {exc}", file=sys.stderr)
         return 1
     host, port = sock.getsockname()[:2]
-    print(f"asst-tui server ({config.engine} engine) listening on {base_url_for(host, port)}", flush=True)
+    print(f"asst-tui server ({config.engine_label}) listening on {base_url_for(host, port)}", flush=True)
     print(f"data dir: {config.data_dir}   (Ctrl+C to stop)", flush=True)
     try:
         server.run(sockets=[sock])
@@ -59,3 +65,27 @@ def run_serve(args: argparse.Namespace) -> int:
         sock.close()
     print("asst-tui server stopped.", flush=True)
     return 0
+
+
+def _chat_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The chat engine's settings from the command line and the environment; ValueError says what is wrong."""
+    from .server.config import chat_upstream
+
+    chat_options = args.upstream_base_url or args.upstream_api_key_env or args.model_map or args.upstream_timeout_s is not None
+    if args.engine != "chat":
+        if chat_options:
+            raise ValueError("--upstream-base-url, --upstream-api-key-env, --model-map and --upstream-timeout-s need --engine chat")
+        return {}
+    url, key = chat_upstream(args.upstream_base_url, args.upstream_api_key_env, os.environ)
+    model_map = {}
+    for item in args.model_map:
+        model, sep, upstream_model = item.partition("=")
+        if not sep or not model.strip() or not upstream_model.strip():
+            raise ValueError(f"--model-map takes MODEL=UPSTREAM_MODEL, got {item!r}")
+        model_map[model.strip()] = upstream_model.strip()
+    fields: dict[str, Any] = {"upstream_base_url": url, "upstream_api_key": key, "model_map": model_map}
+    if args.upstream_timeout_s is not None:
+        if args.upstream_timeout_s <= 0:
+            raise ValueError("--upstream-timeout-s must be more than 0")
+        fields["upstream_timeout_s"] = args.upstream_timeout_s
+    return fields

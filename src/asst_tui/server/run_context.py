@@ -61,6 +61,7 @@ class RunContext:
         self._chunks: list[str] = []
         self._flushed_at = 0.0
         self._tool_step: dict[str, Any] | None = None
+        self.real_usage = False  # the engine reports the model's usage (add_usage): no estimates, no budget check in write
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -135,14 +136,11 @@ class RunContext:
         self._message, self._message_step, self._chunks = message, step, []
         self._flushed_at = time.monotonic()
 
-    def write(self, text: str, *, counted: bool = True) -> None:
-        """Append text to the open message and stream it as a delta; over budget ends the run incomplete.
-
-        `counted=False`: the engine counts real usage itself (add_usage) instead of this estimate.
-        """
+    def write(self, text: str) -> None:
+        """Append text to the open message and stream it as a delta; over budget ends the run incomplete."""
         if self._message is None:
             self.begin_message()
-        if counted:
+        if not self.real_usage:
             cost = estimate_tokens(text)
             limit = self.run.get("max_completion_tokens")
             if limit is not None and self._completion_tokens + cost > limit:
@@ -323,7 +321,7 @@ class RunContext:
             step["last_error"] = last_error
         if step.get("usage") is not None:
             pass  # the engine counted real usage (add_usage)
-        elif step["type"] == "message_creation":
+        elif step["type"] == "message_creation" and not self.real_usage:
             message_id = step["step_details"]["message_creation"]["message_id"]
             message = self.store.get("message", message_id)
             step["usage"] = objects.usage(0, estimate_tokens(_message_text(message)))

@@ -34,6 +34,7 @@ class ChatEngine:
 
     async def run(self, ctx: RunContext) -> None:
         model = self.model_map.get(ctx.run["model"], ctx.run["model"])
+        ctx.real_usage = True
         async with self.upstream.session() as http:
             for _ in range(MAX_TOOL_ROUNDS):
                 _check_completion_budget(ctx)
@@ -111,7 +112,7 @@ class _Turn:
             content = delta.get("content")
             if content and not self.calls:  # text after a tool call has nowhere to go: the message is closed
                 self.text.append(content)
-                self.ctx.write(content, counted=False)
+                self.ctx.write(content)
             for piece in delta.get("tool_calls") or []:
                 self._tool_piece(piece)
             if choice.get("finish_reason"):

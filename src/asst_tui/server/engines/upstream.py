@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import json
 import re
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -66,7 +67,7 @@ class Upstream:
             what = "did not accept the connection" if isinstance(exc, httpx2.ConnectTimeout) else "stalled: no data"
             raise self.failed("server_error", f"{what} for {self.timeout_s:g} s") from None
         except httpx2.ConnectError as exc:
-            raise self.failed("server_error", f"can't connect ({_reason(exc)}); is it running at {self.url.rsplit('/', 2)[0]}?") from None
+            raise self.failed("server_error", f"can't connect ({_reason(exc)}); is it running, and is the base URL right") from None
         except (httpx2.RemoteProtocolError, httpx2.ReadError):
             raise self.failed("server_error", "closed the connection mid-stream (the stream was truncated)") from None
         except httpx2.SSEError as exc:
@@ -149,6 +150,13 @@ def _error_detail(body: Any) -> str:
     return text if len(text) <= MAX_DETAIL_CHARS else text[:MAX_DETAIL_CHARS] + "…"
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return "connection refused" if "refused" in text.lower() else text
+def _reason(exc: BaseException) -> str:
+    """What went wrong underneath an httpx2 error, in a few words."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, socket.gaierror):
+            return "unknown host name"
+        cause = cause.__cause__ or cause.__context__
+    return str(exc) or type(exc).__name__
