@@ -37,17 +37,18 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None) -> dict[str, Any]:
+    def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
+        """Store a new object under its id, or under `key` when its id isn't unique (a vector-store file)."""
         with self._lock:
             self._db.execute(
                 "INSERT INTO objects (id, kind, parent, data) VALUES (?, ?, ?, ?)",
-                (obj["id"], kind, parent, json.dumps(obj)),
+                (key or obj["id"], kind, parent, json.dumps(obj)),
             )
         return obj
 
-    def put(self, obj: dict[str, Any]) -> dict[str, Any]:
+    def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
         with self._lock:
-            self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(obj), obj["id"]))
+            self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(obj), key or obj["id"]))
         return obj
 
     def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
@@ -79,6 +80,26 @@ class Store:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def select(self, kind: str, where: dict[str, Any]) -> list[dict[str, Any]]:
+        """Objects of a kind (under any parent) whose JSON fields equal the given values, oldest first."""
+        clauses, args = _field_clauses(where)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT data FROM objects WHERE kind = ? AND {' AND '.join(clauses)} ORDER BY seq", (kind, *args)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def tally(self, kind: str, parent: str, by: str, total: str, where: dict[str, Any] | None = None) -> dict[Any, tuple[int, int]]:
+        """Per value of the field `by`: how many objects under `parent`, and the sum of their field `total`."""
+        clauses, args = _field_clauses(where or {})
+        sql = (
+            f"SELECT json_extract(data, '$.{by}'), COUNT(*), TOTAL(json_extract(data, '$.{total}')) FROM objects "
+            f"WHERE kind = ? AND parent = ? {''.join(' AND ' + c for c in clauses)} GROUP BY 1"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (kind, parent, *args)).fetchall()
+        return {value: (count, int(size)) for value, count, size in rows}
+
     def all_of(self, kind: str) -> Iterable[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute("SELECT data FROM objects WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
@@ -93,17 +114,21 @@ class Store:
         order: str,
         after: str | None,
         before: str | None,
-        where: tuple[str, str] | None = None,
+        where: tuple[str, str] | dict[str, Any] | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
-        """One page of a list endpoint: (items, has_more), honouring limit/order/after/before cursors."""
+        """One page of a list endpoint: (items, has_more), honouring limit/order/after/before cursors.
+
+        `where` keeps objects whose JSON fields equal the given values: {field: value} or one (field, value).
+        """
         clauses = ["kind = ?"]
         args: list[Any] = [kind]
         if parent is not None:
             clauses.append("parent = ?")
             args.append(parent)
         if where is not None:
-            clauses.append(f"json_extract(data, '$.{where[0]}') = ?")
-            args.append(where[1])
+            field_clauses, field_args = _field_clauses(dict([where]) if isinstance(where, tuple) else where)
+            clauses += field_clauses
+            args += field_args
         desc = order == "desc"
         reverse = False
         for cursor, is_after in ((after, True), (before, False)):
@@ -133,3 +158,8 @@ class Store:
 
     def file_path(self, file_id: str) -> Path:
         return self.files_dir / file_id
+
+
+def _field_clauses(where: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """SQL conditions on JSON fields; field names are the server's own constants, never user input."""
+    return [f"json_extract(data, '$.{name}') = ?" for name in where], list(where.values())

@@ -1,0 +1,160 @@
+"""The file_search index: chunks of vector-store files in SQLite FTS5, ranked by BM25.
+
+It lives in its own database file (`search.sqlite3` beside the object store) so that indexing a
+large file never holds the object store's lock. Writes go through one connection (ingest threads),
+searches through another; WAL mode lets them run side by side.
+
+Scores are in [0, 1]: the mean of the share of the query's terms a chunk contains and a squashed
+BM25 (`b / (b + 1)`), so that a chunk matching every term scores high even in a tiny corpus, where
+BM25 alone says little.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    vector_store_id TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks (file_id, vector_store_id);
+CREATE INDEX IF NOT EXISTS chunks_by_store ON chunks (vector_store_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, content='chunks', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+"""
+WORD = re.compile(r"\w+")
+MAX_QUERY_TERMS = 32
+STOPWORDS = frozenset(  # English function words, and the usual wrapping of a question ("tell me about ...")
+    "a about all also an and any are as at be been but by can could describe did do does explain for from give "
+    "had has have how i if in into is it its just me more most my no not of on or our please say show should so "
+    "some such tell than that the their them then there these they this those to too us very was we were what "
+    "when where which who whom why will with would you your".split()
+)
+
+
+@dataclass
+class Hit:
+    vector_store_id: str
+    file_id: str
+    text: str
+    score: float
+
+
+def query_terms(queries: Iterable[str]) -> list[str]:
+    """The distinct lower-cased words of the queries, without stopwords (unless nothing else is left)."""
+    words = list(dict.fromkeys(w.lower() for q in queries for w in WORD.findall(q)))
+    kept = [w for w in words if w not in STOPWORDS] or words
+    return kept[:MAX_QUERY_TERMS]
+
+
+def _match(terms: list[str]) -> str:
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+class SearchIndex:
+    """Chunks by (vector store, file); `search` ranks them for a query."""
+
+    def __init__(self, path: Path) -> None:
+        self._writer = self._connect(path)
+        self._writer.executescript(SCHEMA)
+        self._reader = self._connect(path)
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._closed = False
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    def close(self) -> None:
+        with self._write_lock, self._read_lock:
+            self._closed = True
+            self._writer.close()
+            self._reader.close()
+
+    def replace(self, vector_store_id: str, file_id: str, chunks: Iterable[str]) -> int:
+        """Index a file's chunks in place of any it had in that store; the number of chunks."""
+        rows = ((vector_store_id, file_id, i, text) for i, text in enumerate(chunks))
+        with self._write_lock:
+            self._check_open()
+            with self._writer:
+                self._writer.execute("BEGIN")
+                self._writer.execute("DELETE FROM chunks WHERE file_id = ? AND vector_store_id = ?", (file_id, vector_store_id))
+                cursor = self._writer.executemany("INSERT INTO chunks (vector_store_id, file_id, ordinal, text) VALUES (?, ?, ?, ?)", rows)
+                return cursor.rowcount
+
+    def remove(self, vector_store_id: str | None, file_id: str | None = None) -> None:
+        """Drop the chunks of a file (in one store, or in all), or of a whole store."""
+        clauses = [(c, v) for c, v in (("vector_store_id", vector_store_id), ("file_id", file_id)) if v is not None]
+        if not clauses:
+            raise ValueError("name a vector store, a file or both")
+        where = " AND ".join(f"{column} = ?" for column, _ in clauses)
+        with self._write_lock:
+            self._check_open()
+            self._writer.execute(f"DELETE FROM chunks WHERE {where}", [v for _, v in clauses])
+
+    def indexed(self) -> set[tuple[str, str]]:
+        """Every (vector store, file) pair that has chunks."""
+        with self._read_lock:
+            self._check_open()
+            return set(self._reader.execute("SELECT DISTINCT vector_store_id, file_id FROM chunks").fetchall())
+
+    def search(self, queries: list[str], allowed: Iterable[tuple[str, str]], limit: int) -> list[Hit]:
+        """The best `limit` chunks for the queries among the allowed (vector store, file) pairs."""
+        terms = query_terms(queries)
+        keys = [f"{vs}/{file}" for vs, file in allowed]
+        if not terms or not keys:
+            return []
+        sql = """
+            SELECT c.id, c.vector_store_id, c.file_id, c.text, -bm25(chunks_fts) AS relevance
+            FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+            WHERE chunks_fts MATCH ? AND c.vector_store_id || '/' || c.file_id IN (SELECT value FROM json_each(?))
+            ORDER BY bm25(chunks_fts) LIMIT ?
+        """
+        with self._read_lock:
+            self._check_open()
+            rows = self._reader.execute(sql, (_match(terms), json.dumps(keys), limit * 2 + 10)).fetchall()
+            found = self._terms_found(terms, [row[0] for row in rows])
+        hits = []
+        for chunk_id, vs, file, text, relevance in rows:
+            coverage = len(found.get(chunk_id, ())) / len(terms)
+            bm25 = max(relevance, 0.0)
+            hits.append(Hit(vs, file, text, round((coverage + bm25 / (bm25 + 1)) / 2, 4)))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
+
+    def _terms_found(self, terms: list[str], chunk_ids: list[int]) -> dict[int, set[str]]:
+        """Which of the terms each chunk contains (as the index tokenizes them: stemmed, case-folded)."""
+        found: dict[int, set[str]] = {}
+        if len(terms) == 1:
+            return {chunk_id: {terms[0]} for chunk_id in chunk_ids}
+        ids = json.dumps(chunk_ids)
+        for term in terms:
+            sql = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))"
+            for (chunk_id,) in self._reader.execute(sql, (_match([term]), ids)):
+                found.setdefault(chunk_id, set()).add(term)
+        return found
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the search index is closed")
