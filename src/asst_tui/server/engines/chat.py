@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 from contextlib import aclosing
@@ -72,7 +71,7 @@ class ChatEngine:
                 call.step_call["code_interpreter"]["input"] = call.code.code()  # as parsed whole, if streaming guessed wrong
                 await ctx.run_code_call(call.step_call)
             elif turn.builtins.get(call.name) == "file_search":
-                await _file_search(ctx, call.arguments)
+                ctx.file_search(_query(call.arguments))
         ctx.add_usage(*turn.usage_counts(body))
         limit = ctx.run.get("max_completion_tokens")
         if limit is not None and ctx.usage()["completion_tokens"] > limit:
@@ -110,7 +109,7 @@ class _Turn:
                 continue
             delta = choice.get("delta") or {}
             content = delta.get("content")
-            if content and not self.calls:  # text after a tool call has nowhere to go: the message is closed
+            if isinstance(content, str) and content and not self.calls:  # text after a tool call has nowhere to go: the message is closed
                 self.text.append(content)
                 self.ctx.write(content)
             for piece in delta.get("tool_calls") or []:
@@ -155,11 +154,9 @@ def _check_completion_budget(ctx: RunContext) -> None:
         raise RunIncomplete("max_completion_tokens")
 
 
-async def _file_search(ctx: RunContext, arguments: str) -> None:
+def _query(arguments: str) -> str:
+    """The query of file_search arguments `{"query": ...}`; arguments that aren't JSON are the query."""
     try:
-        query = json.loads(arguments).get("query", "")
+        return str(json.loads(arguments).get("query", ""))
     except (ValueError, AttributeError):
-        query = arguments
-    found = ctx.file_search(str(query))  # type: ignore[attr-defined]
-    if inspect.isawaitable(found):
-        await found
+        return arguments

@@ -163,8 +163,8 @@ def _call(call: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         name, arguments = call["function"]["name"], call["function"]["arguments"]
     elif kind == "code_interpreter":
         name, arguments = names.get(kind, CODE_TOOL), json.dumps({"code": call["code_interpreter"]["input"]})
-    else:
-        name, arguments = names.get(kind, SEARCH_TOOL), json.dumps({"query": (call.get(kind) or {}).get("query", "")})
+    else:  # file_search: the step keeps the results but not the query (the API's call object has none)
+        name, arguments = names.get(kind, SEARCH_TOOL), "{}"
     return {"id": call["id"], "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
@@ -181,4 +181,8 @@ def _output(call: dict[str, Any]) -> str:
                 parts.append(f"[image {output['image']['file_id']}, shown to the user]")
         return "\n".join(parts) or "(no output)"
     results = (call.get(kind) or {}).get("results") or []
-    return json.dumps(results) if results else "(no results)"
+    found = [
+        f"[{i}] {r.get('file_name')} (score {r.get('score', 0):.2f})\n" + "".join(c.get("text", "") for c in r.get("content") or [])
+        for i, r in enumerate(results, 1)
+    ]
+    return "\n\n".join(found) or "(no results)"

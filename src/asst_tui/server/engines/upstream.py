@@ -24,7 +24,7 @@ MAX_RETRY_WAIT_S = 8.0  # a longer Retry-After is cut to this
 DEFAULT_RETRY_WAIT_S = 1.0
 CONNECT_TIMEOUT_S = 15.0
 MAX_DETAIL_CHARS = 300
-KEY_LIKE = re.compile(r"\b(sk|key|token)-[\w*.-]{6,}", re.IGNORECASE)
+KEY_LIKE = re.compile(r"\bsk-[\w*-]{6,}")  # OpenAI-style keys, even masked ones an upstream echoes
 STATUS_CODES = {400: "invalid_prompt", 404: "invalid_prompt", 413: "invalid_prompt", 422: "invalid_prompt", 429: "rate_limit_exceeded"}
 _ssl_context: ssl.SSLContext | None = None
 
@@ -43,11 +43,11 @@ class Upstream:
     async def session(self) -> AsyncIterator[httpx2.AsyncClient]:
         """An HTTP client for one engine turn; closing it drops any stream still open."""
         global _ssl_context
-        if _ssl_context is None and self.url.startswith("https:"):
-            _ssl_context = httpx2.create_ssl_context()  # loading CA certificates is slow: once per process
+        if _ssl_context is None:  # loading CA certificates takes ~20 ms, and httpx2 does it for every client otherwise
+            _ssl_context = await asyncio.to_thread(httpx2.create_ssl_context)
         headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
         timeout = httpx2.Timeout(self.timeout_s, connect=min(self.timeout_s, CONNECT_TIMEOUT_S))
-        async with httpx2.AsyncClient(headers=headers, timeout=timeout, verify=_ssl_context or True) as http:
+        async with httpx2.AsyncClient(headers=headers, timeout=timeout, verify=_ssl_context) as http:
             yield http
 
     async def stream(self, http: httpx2.AsyncClient, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
