@@ -206,7 +206,7 @@ def test_code_interpreter_streams_code_into_the_step_and_feeds_outputs_back(chat
     )
     assistant, thread = start(chat, name, "Compute 6*7", tools=[{"type": "code_interpreter"}])
     inputs: list[str] = []
-    with chat.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id) as stream:
+    with chat.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id, tool_choice={"type": "code_interpreter"}) as stream:
         for event in stream:
             if event.event == "thread.run.step.delta":
                 code = event.data.delta.step_details.tool_calls[0].code_interpreter
@@ -219,7 +219,9 @@ def test_code_interpreter_streams_code_into_the_step_and_feeds_outputs_back(chat
     call = step.step_details.tool_calls[0]
     assert call.code_interpreter.input == 'x = 6 * 7\nprint("answer", x)'
     assert [o.logs for o in call.code_interpreter.outputs] == ["answer 42\n"]
-    second = upstream.requests_for(name)[1].body
+    first, second = (r.body for r in upstream.requests_for(name))
+    assert first["tool_choice"] == {"type": "function", "function": {"name": "python"}}
+    assert "tool_choice" not in second, "a forced tool is forced once"
     assert [t["function"]["name"] for t in second["tools"]] == ["python"]
     assert second["messages"][-1] == {"role": "tool", "tool_call_id": call.id, "content": "answer 42\n"}
     assert json.loads(second["messages"][-2]["tool_calls"][0]["function"]["arguments"]) == {"code": call.code_interpreter.input}
@@ -346,7 +348,7 @@ def test_unknown_model_is_an_invalid_prompt(chat: openai.OpenAI, upstream: Scrip
     run = run_to_end(chat, assistant, thread)
     assert run.status == "failed" and run.last_error.code == "invalid_prompt"
     assert "(404 Not Found): The model `no-such-model` does not exist" in run.last_error.message
-    assert "check the model name" in run.last_error.message
+    assert "check the model name (or the model map) and the base URL" in run.last_error.message
 
 
 def test_rate_limit_retry_after_is_honoured_then_the_run_completes(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:

@@ -10,7 +10,7 @@ import time
 import httpx2
 import pytest
 
-from asst_tui.server.config import OPENAI_UPSTREAM, ServerConfig, chat_upstream
+from asst_tui.server.config import OPENAI_UPSTREAM, ServerConfig, chat_upstream, local_engine
 from asst_tui.server.engines.code_args import CodeStream
 from asst_tui.server.engines.upstream import MAX_RETRY_WAIT_S, Upstream, retry_after
 
@@ -44,6 +44,17 @@ def test_openai_key_goes_to_openai_only() -> None:
     assert chat_upstream("https://api.openai.com/v1", None, env) == ("https://api.openai.com/v1", "sk-openai")
     assert chat_upstream("http://127.0.0.1:11434/v1", None, env) == ("http://127.0.0.1:11434/v1", None)
     assert chat_upstream("http://127.0.0.1:11434/v1", "OTHER_KEY", env) == ("http://127.0.0.1:11434/v1", "sk-other")
+
+
+def test_local_profile_engine_rule() -> None:
+    assert local_engine(None, None, None, None, {}) == {"engine": "demo"}
+    assert local_engine("demo", "http://h/v1", None, None, {"OPENAI_API_KEY": "sk-o"}) == {"engine": "demo"}
+    chat = {"engine": "chat", "upstream_base_url": OPENAI_UPSTREAM, "upstream_api_key": "sk-o", "model_map": {}}
+    assert local_engine(None, None, None, None, {"OPENAI_API_KEY": "sk-o"}) == chat
+    ollama = local_engine(None, "http://127.0.0.1:11434/v1", None, {"gpt-4o": "llama3.2"}, {"OPENAI_API_KEY": "sk-o"})
+    assert ollama == {"engine": "chat", "upstream_base_url": "http://127.0.0.1:11434/v1", "upstream_api_key": None, "model_map": {"gpt-4o": "llama3.2"}}
+    with pytest.raises(ValueError, match="needs an upstream"):
+        local_engine("chat", None, None, None, {})
 
 
 @pytest.mark.parametrize(

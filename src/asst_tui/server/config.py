@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -71,3 +72,22 @@ def chat_upstream(base_url: str | None, key_env: str | None, environ: Mapping[st
             "(e.g. http://127.0.0.1:11434/v1 for Ollama), or set OPENAI_API_KEY to use OpenAI"
         )
     return url, key
+
+
+def local_engine(
+    engine: str | None,
+    upstream_base_url: str | None,
+    upstream_api_key_env: str | None,
+    model_map: Mapping[str, str] | None,
+    environ: Mapping[str, str],
+) -> dict[str, Any]:
+    """ServerConfig fields for the `local` profile's engine; ValueError says what is wrong.
+
+    No engine named: `chat` when an upstream URL is configured or OPENAI_API_KEY is set, else `demo`.
+    """
+    if engine is None:
+        engine = "chat" if upstream_base_url or environ.get(OPENAI_KEY_ENV) else "demo"
+    if engine != "chat":
+        return {"engine": engine}
+    url, key = chat_upstream(upstream_base_url, upstream_api_key_env, environ)
+    return {"engine": "chat", "upstream_base_url": url, "upstream_api_key": key, "model_map": dict(model_map or {})}

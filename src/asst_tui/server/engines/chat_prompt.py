@@ -66,6 +66,8 @@ def request_body(ctx: RunContext, model: str, builtins: dict[str, str], *, opena
     if tools:
         body["tools"] = tools
         choice = _tool_choice(run.get("tool_choice"), builtins)
+        if choice != "none" and any("tool_calls" in m for m in history):
+            choice = None  # a forced tool is called once; forcing it again would loop
         if choice is not None:
             body["tool_choice"] = choice
         if run.get("parallel_tool_calls") is False:

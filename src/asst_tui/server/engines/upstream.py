@@ -103,7 +103,7 @@ class Upstream:
             tries = f" after {retries + 1} tries" if retries else ""
             return self.failed("rate_limit_exceeded", f"rate-limited the request ({reason}{tries}): {detail}")
         code = STATUS_CODES.get(status, "server_error")
-        hint = "; check the model name (or the model map)" if status == 404 else ""
+        hint = "; check the model name (or the model map) and the base URL" if status == 404 else ""
         return self.failed(code, f"refused the request ({reason}): {detail}{hint}" if status < 500 else f"failed ({reason}): {detail}")
 
     def failed(self, code: str, cause: str) -> RunFailed:
