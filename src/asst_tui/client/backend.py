@@ -20,6 +20,7 @@ ACTIVE_STATUSES = frozenset({"queued", "in_progress", "requires_action", "cancel
 TIMEOUT = openai.Timeout(60.0, connect=5.0)
 STREAM_TIMEOUT = openai.Timeout(180.0, connect=5.0)  # runs go quiet while code runs or a model loads
 PAGE = 100  # the largest page the Assistants API serves
+SEARCH_CONTENT = "step_details.tool_calls[*].file_search.results[*].content"
 
 
 class Backend:
@@ -85,6 +86,14 @@ class Backend:
         with self._mapped():
             return plain(await self._client.beta.assistants.retrieve(assistant_id))
 
+    async def update_assistant(self, assistant_id: str, **params: Any) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.assistants.update(assistant_id, **params))
+
+    async def delete_assistant(self, assistant_id: str) -> None:
+        with self._mapped():
+            await self._client.beta.assistants.delete(assistant_id)
+
     # threads and messages
 
     async def create_thread(self, **params: Any) -> dict[str, Any]:
@@ -120,6 +129,10 @@ class Backend:
         has_more = page.has_more if page.has_more is not None else len(page.data) >= limit
         return [plain(m) for m in reversed(page.data)], bool(has_more)
 
+    async def retrieve_message(self, thread_id: str, message_id: str) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.threads.messages.retrieve(message_id, thread_id=thread_id))
+
     async def all_messages(self, thread_id: str) -> list[dict[str, Any]]:
         """Every message of the thread, chronological."""
         with self._mapped():
@@ -149,11 +162,14 @@ class Backend:
         runs = await self.list_runs(thread_id, limit=1)
         return runs[0] if runs and runs[0].get("status") in ACTIVE_STATUSES else None
 
-    async def list_run_steps(self, thread_id: str, run_id: str) -> list[dict[str, Any]]:
-        """Every step of the run, chronological."""
+    async def list_run_steps(
+        self, thread_id: str, run_id: str, *, search_content: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every step of the run, chronological; `search_content` adds the text of file-search results."""
+        include = [SEARCH_CONTENT] if search_content else openai.omit
         with self._mapped():
             pages = self._client.beta.threads.runs.steps.list(
-                run_id, thread_id=thread_id, limit=PAGE, order="asc"
+                run_id, thread_id=thread_id, limit=PAGE, order="asc", include=include
             )
             return [plain(s) async for s in pages]
 
