@@ -24,6 +24,15 @@ LOCAL_ONLY_KEYS = ("engine", "demo_delay_ms", "upstream_base_url", "upstream_api
 _EXPECTED_KINDS = "expected local, openai or azure"
 
 
+@dataclass(frozen=True)
+class FunctionHandler:
+    """A local command that answers one function tool: arguments as JSON on stdin, stdout as the output."""
+
+    command: str
+    auto: bool = False  # run without asking first
+    timeout: float = 30.0  # seconds
+
+
 class ConfigError(Exception):
     """The configuration cannot do what was asked (e.g. an unknown profile name)."""
 
@@ -46,6 +55,7 @@ class Profile:
     demo_delay_ms: int | None = None
     upstream_base_url: str | None = None
     upstream_api_key_env: str | None = None
+    handlers: dict[str, FunctionHandler] = field(default_factory=dict)
 
     def resolve_api_key(self) -> str | None:
         """The key written in the profile, else the value of the environment variable it names."""
@@ -69,7 +79,8 @@ class Profile:
 
 
 _BUILTIN_LOCAL = Profile("local", "local")
-_KEY_TYPES = {f.name: int if f.name == "demo_delay_ms" else str for f in fields(Profile) if f.name != "name"}
+_KEY_TYPES = {f.name: int if f.name == "demo_delay_ms" else str for f in fields(Profile) if f.name not in ("name", "handlers")}
+_HANDLER_KEYS = "command, auto, timeout"
 
 
 @dataclass
@@ -127,7 +138,7 @@ def save_config(config: Config, path: Path | None = None) -> None:
     if config.transcripts_dir:
         data["transcripts_dir"] = str(config.transcripts_dir)
     profiles = {
-        name: {key: value for key, value in asdict(profile).items() if key != "name" and value is not None}
+        name: {key: value for key, value in asdict(profile).items() if key != "name" and value not in (None, {})}
         for name, profile in config.profiles.items()
         if profile != _BUILTIN_LOCAL
     }
@@ -252,8 +263,10 @@ class _Reader:
         for key, value in settings.items():
             if key == "kind":
                 continue
-            if key not in _KEY_TYPES:
-                self.problem([*keys, key], f"unknown key (known: {', '.join(_KEY_TYPES)}); ignored")
+            if key == "handlers":
+                values["handlers"] = self.handlers([*keys, key], value)
+            elif key not in _KEY_TYPES:
+                self.problem([*keys, key], f"unknown key (known: {', '.join(_KEY_TYPES)}, handlers); ignored")
             elif key in LOCAL_ONLY_KEYS and kind != "local":
                 self.problem([*keys, key], "only used by profiles of kind 'local'; ignored")
             elif (checked := self.typed(value, _KEY_TYPES[key], [*keys, key])) is not None:
@@ -267,3 +280,36 @@ class _Reader:
                 "named by api_key_env",
             )
         return Profile(name, kind, **values)
+
+    def handlers(self, keys: list[str], table: Any) -> dict[str, FunctionHandler]:
+        """`[profiles.NAME.handlers]`: function name -> a command line, or a table with command, auto, timeout."""
+        if type(table) is not dict:
+            self.problem(keys, f"expected a table of function names, got {_describe(table)}; ignored")
+            return {}
+        handlers = {}
+        for name, spec in table.items():
+            if handler := self.handler([*keys, name], {"command": spec} if type(spec) is str else spec):
+                handlers[name] = handler
+        return handlers
+
+    def handler(self, keys: list[str], spec: Any) -> FunctionHandler | None:
+        if type(spec) is not dict:
+            self.problem(keys, f"expected a command line or a table ({_HANDLER_KEYS}), got {_describe(spec)}; ignored")
+            return None
+        for key in sorted(set(spec) - {"command", "auto", "timeout"}):
+            self.problem([*keys, key], f"unknown key (known: {_HANDLER_KEYS}); ignored")
+        command = spec.get("command")
+        try:
+            words = shlex.split(command) if type(command) is str else []
+        except ValueError as exc:
+            self.problem([*keys, "command"], f"cannot be split into words ({exc}); handler ignored")
+            return None
+        if not words:
+            self.problem(keys, "needs a command (the program to run, and its arguments); handler ignored")
+            return None
+        auto = self.typed(spec.get("auto", False), bool, [*keys, "auto"])
+        timeout = spec.get("timeout", 30.0)
+        if type(timeout) not in (int, float) or timeout <= 0:
+            self.problem([*keys, "timeout"], "expected a number of seconds above 0; 30 is used")
+            timeout = 30.0
+        return FunctionHandler(command, bool(auto), float(timeout))

@@ -165,7 +165,7 @@ def test_wrong_types_and_unknown_keys_drop_only_the_bad_key():
         "config.toml:7: profiles.x.base_url: expected a string, got an integer; ignored",
         "config.toml:8: profiles.x.organisation: unknown key (known: kind, base_url, api_key_env, api_key, "
         "azure_endpoint, api_version, organization, project, default_assistant, engine, demo_delay_ms, "
-        "upstream_base_url, upstream_api_key_env); ignored",
+        "upstream_base_url, upstream_api_key_env, handlers); ignored",
         "config.toml:9: profiles.x.engine: only used by profiles of kind 'local'; ignored",
         "config.toml:13: profiles.local.demo_delay_ms: expected an integer, got a string; ignored",
     ]
