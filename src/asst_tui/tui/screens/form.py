@@ -1,0 +1,73 @@
+"""Pieces shared by the form screens (assistant editor, run overrides): labelled fields that show their problem."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Static, TextArea
+
+from ..text import literal
+
+FORM_CSS = """
+    align: center middle;
+    & > Vertical {
+        width: 96%;
+        max-width: 120;
+        height: 94%;
+        padding: 0 1;
+        border: thick $primary 60%;
+        background: $surface;
+    }
+    .form--title { text-style: bold; }
+    .form--body { height: 1fr; }
+    .form--row { height: auto; }
+    .form--row > .form-field { width: 1fr; margin-right: 1; }
+    .form-field { height: auto; }
+    .form-field--label { color: $text-muted; }
+    .form-field--error { color: $error; height: auto; }
+    .form-field.-invalid Input, .form-field.-invalid TextArea, .form-field.-invalid Select { border: tall $error; }
+    .form-field TextArea { height: auto; min-height: 3; max-height: 14; }
+    .form--status { color: $error; height: auto; }
+    .form--hint { color: $text-muted; }
+"""
+
+
+def field(name: str, label: str, widget: Widget) -> ComposeResult:
+    """A labelled widget with a line below it for its problem; the widget gets the id `name`."""
+    widget.id = name
+    with Vertical(classes="form-field", id=f"field-{name}"):
+        yield Static(Text(label), classes="form-field--label")
+        yield widget
+        yield Static(Text(""), classes="form-field--error", id=f"error-{name}")
+
+
+def text_area(text: str = "") -> TextArea:
+    return TextArea(text, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
+
+
+class FormScreen(ModalScreen):
+    """A modal form whose fields can be marked with the reason they were refused."""
+
+    def mark(self, problems: dict[str, str]) -> None:
+        """Show each problem under its field (clearing the others) and focus the first bad field."""
+        for box in self.query(".form-field"):
+            name = (box.id or "").removeprefix("field-")
+            reason = problems.get(name)
+            box.set_class(reason is not None, "-invalid")
+            self.query_one(f"#error-{name}", Static).update(literal(reason or ""))
+        first = next((name for name in self.field_order() if name in problems), None)
+        if first is not None:
+            self.query_one(f"#{first}").focus()
+
+    def field_order(self) -> list[str]:
+        return [(box.id or "").removeprefix("field-") for box in self.query(".form-field")]
+
+    def value(self, name: str) -> str:
+        widget = self.query_one(f"#{name}")
+        return widget.text if isinstance(widget, TextArea) else widget.value if isinstance(widget, Input) else ""
+
+    def status(self, message: str) -> None:
+        self.query_one(".form--status", Static).update(literal(message))
