@@ -54,6 +54,11 @@ FILES = "/files?limit=100"
 MESSAGES = "/threads/{thread}/messages?limit=100"
 WAITING_MESSAGES = "/threads/{waiting_thread}/messages?limit=100"
 RUNS = "/threads/{thread}/runs?limit=100"
+VECTOR_STORES = "/vector_stores?limit=100"
+VS = "/vector_stores/{vs}"
+VS_FILES = "/vector_stores/{vs}/files?limit=100"
+BATCH = "/vector_stores/{vs}/file_batches/{batch}"
+STATIC = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 
 
 def metadata(keys: int = 1, key_len: int = 1, value_len: int = 1) -> dict[str, str]:
@@ -221,6 +226,108 @@ CASES = [
          headers={"content-type": "multipart/form-data; boundary=xyz"}, reads=(FILES,), param="purpose"),
     case("upload-multipart-without-boundary", "POST", "/files", content=b"--xyz\r\n\r\nabc",
          headers={"content-type": "multipart/form-data"}, reads=(FILES,), word="multipart"),
+    # ---- vector stores ----
+    case("vs-name-int", "POST", "/vector_stores", json={"name": 3}, param="name", reads=(VECTOR_STORES,)),
+    case("vs-unknown-field", "POST", "/vector_stores", json={"name": "x", "file_id": "{file}"}, param="file_id", reads=(VECTOR_STORES,)),
+    case("vs-file-ids-string", "POST", "/vector_stores", json={"file_ids": "{file}"}, param="file_ids", reads=(VECTOR_STORES,)),
+    case("vs-file-ids-ints", "POST", "/vector_stores", json={"file_ids": [1]}, param="file_ids", reads=(VECTOR_STORES,)),
+    case("vs-file-ids-501", "POST", "/vector_stores", json={"file_ids": [f"file-{i}" for i in range(501)]}, param="file_ids", reads=(VECTOR_STORES,)),
+    case("vs-unknown-file", "POST", "/vector_stores", json={"name": "x", "file_ids": ["{file}", "file-nope"]}, status=404, word="file-nope", reads=(VECTOR_STORES,)),
+    case("vs-expires-string", "POST", "/vector_stores", json={"expires_after": "soon"}, param="expires_after", reads=(VECTOR_STORES,)),
+    case("vs-expires-anchor", "POST", "/vector_stores", json={"expires_after": {"anchor": "created_at", "days": 1}}, param="expires_after.anchor"),
+    case("vs-expires-days-0", "POST", "/vector_stores", json={"expires_after": {"anchor": "last_active_at", "days": 0}}, param="expires_after.days"),
+    case("vs-expires-days-366", "POST", "/vector_stores", json={"expires_after": {"anchor": "last_active_at", "days": 366}}, param="expires_after.days"),
+    case("vs-expires-unknown-key", "POST", "/vector_stores", json={"expires_after": {"anchor": "last_active_at", "days": 1, "hours": 2}}, param="expires_after.hours"),
+    case("vs-chunking-string", "POST", "/vector_stores", json={"chunking_strategy": "auto"}, param="chunking_strategy", reads=(VECTOR_STORES,)),
+    case("vs-chunking-type", "POST", "/vector_stores", json={"chunking_strategy": {"type": "semantic"}}, param="chunking_strategy.type"),
+    case("vs-chunking-missing-static", "POST", "/vector_stores", json={"chunking_strategy": {"type": "static"}}, param="chunking_strategy.static"),
+    case("vs-chunking-99", "POST", "/vector_stores", json={"file_ids": ["{file}"], "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 99, "chunk_overlap_tokens": 0}}},
+         param="chunking_strategy.static.max_chunk_size_tokens", reads=(VECTOR_STORES,)),
+    case("vs-chunking-4097", "POST", "/vector_stores", json={"chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 4097, "chunk_overlap_tokens": 0}}},
+         param="chunking_strategy.static.max_chunk_size_tokens"),
+    case("vs-chunking-overlap-over-half", "POST", "/vector_stores", json={"chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 401}}},
+         param="chunking_strategy.static.chunk_overlap_tokens"),
+    case("vs-chunking-auto-extra", "POST", "/vector_stores", json={"chunking_strategy": {"type": "auto", "static": {}}}, param="chunking_strategy.static"),
+    case("vs-metadata-17", "POST", "/vector_stores", json={"metadata": metadata(keys=17, key_len=3)}, param="metadata", reads=(VECTOR_STORES,)),
+    case("vs-update-name-int", "POST", VS, json={"name": 5}, param="name", reads=(VS,)),
+    case("vs-update-file-ids", "POST", VS, json={"file_ids": []}, param="file_ids", reads=(VS, VS_FILES)),
+    case("vs-update-valid-then-invalid", "POST", VS, json={"name": "Changed", "expires_after": {"anchor": "last_active_at", "days": 0}}, param="expires_after.days", reads=(VS,)),
+    case("unknown-vs", "GET", "/vector_stores/vs_nope", status=404, word="vs_nope"),
+    case("unknown-vs-update", "POST", "/vector_stores/vs_nope", json={"name": "x"}, status=404, word="vs_nope"),
+    case("unknown-vs-delete", "DELETE", "/vector_stores/vs_nope", status=404, word="vs_nope", reads=(VECTOR_STORES,)),
+    case("unknown-vs-files", "GET", "/vector_stores/vs_nope/files", status=404, word="vs_nope"),
+    case("unknown-vs-add-file", "POST", "/vector_stores/vs_nope/files", json={"file_id": "{file}"}, status=404, word="vs_nope"),
+    case("unknown-vs-search", "POST", "/vector_stores/vs_nope/search", json={"query": "x"}, status=404, word="vs_nope"),
+    case("unknown-vs-batch", "POST", "/vector_stores/vs_nope/file_batches", json={"file_ids": ["{file}"]}, status=404, word="vs_nope"),
+    case("vs-files-filter", "GET", "/vector_stores/{vs}/files", params={"filter": "done"}, param="filter"),
+    case("vs-files-limit-0", "GET", "/vector_stores/{vs}/files", params={"limit": "0"}, param="limit"),
+    case("vs-list-order", "GET", "/vector_stores", params={"order": "up"}, param="order"),
+    # ---- vector-store files ----
+    case("vs-file-missing-file-id", "POST", "/vector_stores/{vs}/files", json={}, param="file_id", reads=(VS_FILES, VS)),
+    case("vs-file-id-int", "POST", "/vector_stores/{vs}/files", json={"file_id": 7}, param="file_id", reads=(VS_FILES,)),
+    case("vs-file-unknown-file", "POST", "/vector_stores/{vs}/files", json={"file_id": "file-nope"}, status=404, word="file-nope", reads=(VS_FILES, VS)),
+    case("vs-file-unknown-field", "POST", "/vector_stores/{vs}/files", json={"file_id": "{file}", "purpose": "x"}, param="purpose", reads=(VS_FILES,)),
+    case("vs-file-attributes-17", "POST", "/vector_stores/{vs}/files", json={"file_id": "{file}", "attributes": {f"k{i}": i for i in range(17)}}, param="attributes", reads=(VS_FILES,)),
+    case("vs-file-attributes-object", "POST", "/vector_stores/{vs}/files", json={"file_id": "{file}", "attributes": {"a": {"b": 1}}}, param="attributes.a", reads=(VS_FILES,)),
+    case("vs-file-attributes-null-value", "POST", "/vector_stores/{vs}/files", json={"file_id": "{file}", "attributes": {"a": None}}, param="attributes.a"),
+    case("vs-file-attributes-513", "POST", "/vector_stores/{vs}/files", json={"file_id": "{file}", "attributes": {"k": "v" * 513}}, param="attributes.k"),
+    case("vs-file-attributes-key-65", "POST", "/vector_stores/{vs}/files", json={"file_id": "{file}", "attributes": {"k" * 65: 1}}, param="attributes"),
+    case("vs-file-chunking-negative-overlap", "POST", "/vector_stores/{vs}/files",
+         json={"file_id": "{file}", "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 100, "chunk_overlap_tokens": -1}}},
+         param="chunking_strategy.static.chunk_overlap_tokens", reads=(VS_FILES,)),
+    case("unknown-vs-file", "GET", "/vector_stores/{vs}/files/file-nope", status=404, word="file-nope"),
+    case("vs-file-of-another-store", "GET", "/vector_stores/{other_vs}/files/{file}", status=404, word="{file}"),
+    case("vs-file-content-of-another-store", "GET", "/vector_stores/{other_vs}/files/{file}/content", status=404, word="{file}"),
+    case("vs-file-update-missing-attributes", "POST", "/vector_stores/{vs}/files/{file}", json={}, param="attributes", reads=(VS_FILES,)),
+    case("vs-file-update-attributes-list", "POST", "/vector_stores/{vs}/files/{file}", json={"attributes": []}, param="attributes", reads=(VS_FILES,)),
+    case("vs-file-update-unknown-field", "POST", "/vector_stores/{vs}/files/{file}", json={"attributes": {}, "status": "failed"}, param="status", reads=(VS_FILES,)),
+    case("vs-file-delete-unknown", "DELETE", "/vector_stores/{vs}/files/file-nope", status=404, word="file-nope", reads=(VS_FILES, VS)),
+    case("vs-file-delete-of-another-store", "DELETE", "/vector_stores/{other_vs}/files/{file}", status=404, word="{file}", reads=(VS_FILES,)),
+    # ---- file batches ----
+    case("batch-missing-files", "POST", "/vector_stores/{vs}/file_batches", json={}, param="file_ids", reads=(VS_FILES, VS)),
+    case("batch-empty-file-ids", "POST", "/vector_stores/{vs}/file_batches", json={"file_ids": []}, param="file_ids"),
+    case("batch-2001-file-ids", "POST", "/vector_stores/{vs}/file_batches", json={"file_ids": [f"file-{i}" for i in range(2001)]}, param="file_ids"),
+    case("batch-both-forms", "POST", "/vector_stores/{vs}/file_batches", json={"file_ids": ["{file}"], "files": [{"file_id": "{file}"}]}, param="files"),
+    case("batch-files-item-without-id", "POST", "/vector_stores/{vs}/file_batches", json={"files": [{"attributes": {}}]}, param="files[0]"),
+    case("batch-files-item-bad-chunking", "POST", "/vector_stores/{vs}/file_batches", json={"files": [{"file_id": "{file}", "chunking_strategy": {"type": "x"}}]},
+         param="files[0].chunking_strategy.type"),
+    case("batch-files-item-bad-attributes", "POST", "/vector_stores/{vs}/file_batches", json={"files": [{"file_id": "{file}", "attributes": {"a": [1]}}]},
+         param="files[0].attributes.a"),
+    case("batch-unknown-file", "POST", "/vector_stores/{vs}/file_batches", json={"file_ids": ["{file}", "file-nope"]}, status=404, word="file-nope", reads=(VS_FILES, VS)),
+    case("unknown-batch", "GET", "/vector_stores/{vs}/file_batches/vsfb_nope", status=404, word="vsfb_nope"),
+    case("batch-of-another-store", "GET", "/vector_stores/{other_vs}/file_batches/{batch}", status=404, word="{batch}"),
+    case("batch-cancel-completed", "POST", "/vector_stores/{vs}/file_batches/{batch}/cancel", word="completed", reads=(BATCH, VS_FILES)),
+    case("batch-files-filter", "GET", "/vector_stores/{vs}/file_batches/{batch}/files", params={"filter": "all"}, param="filter"),
+    # ---- search ----
+    case("search-missing-query", "POST", "/vector_stores/{vs}/search", json={}, param="query", reads=(VS,)),
+    case("search-query-int", "POST", "/vector_stores/{vs}/search", json={"query": 5}, param="query", reads=(VS,)),
+    case("search-query-empty-array", "POST", "/vector_stores/{vs}/search", json={"query": []}, param="query"),
+    case("search-query-array-of-ints", "POST", "/vector_stores/{vs}/search", json={"query": ["a", 1]}, param="query"),
+    case("search-51-results", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "max_num_results": 51}, param="max_num_results", reads=(VS,)),
+    case("search-threshold-2", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "ranking_options": {"score_threshold": 2}}, param="ranking_options.score_threshold"),
+    case("search-ranker", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "ranking_options": {"ranker": "best"}}, param="ranking_options.ranker"),
+    case("search-ranking-unknown", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "ranking_options": {"boost": 2}}, param="ranking_options.boost"),
+    case("search-rewrite-string", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "rewrite_query": "yes"}, param="rewrite_query"),
+    case("search-filter-type", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "filters": {"type": "like", "key": "a", "value": "b"}}, param="filters.type"),
+    case("search-filter-empty-and", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "filters": {"type": "and", "filters": []}}, param="filters.filters"),
+    case("search-filter-in-scalar", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "filters": {"type": "in", "key": "a", "value": "b"}}, param="filters.value"),
+    case("search-filter-nested-bad", "POST", "/vector_stores/{vs}/search",
+         json={"query": "kept", "filters": {"type": "or", "filters": [{"type": "eq", "key": "a", "value": 1}, {"type": "eq", "value": 1}]}}, param="filters.filters[1].key"),
+    case("search-unknown-field", "POST", "/vector_stores/{vs}/search", json={"query": "kept", "top_k": 3}, param="top_k", reads=(VS,)),
+    # ---- vector stores in tool_resources, include[] on run steps ----
+    case("assistant-unknown-vs", "POST", "/assistants", json={"model": "gpt-4o", "tool_resources": {"file_search": {"vector_store_ids": ["vs_nope"]}}}, status=404, word="vs_nope", reads=(ASSISTANTS,)),
+    case("assistant-two-vs", "POST", "/assistants", json={"model": "gpt-4o", "tool_resources": {"file_search": {"vector_store_ids": ["{vs}", "{other_vs}"]}}},
+         param="tool_resources.file_search.vector_store_ids", reads=(ASSISTANTS,)),
+    case("assistant-update-unknown-vs", "POST", "/assistants/{asst}", json={"tool_resources": {"file_search": {"vector_store_ids": ["vs_nope"]}}}, status=404, word="vs_nope", reads=("/assistants/{asst}",)),
+    case("thread-unknown-vs", "POST", "/threads", json={"tool_resources": {"file_search": {"vector_store_ids": ["vs_nope"]}}}, status=404, word="vs_nope"),
+    case("thread-update-two-vs", "POST", "/threads/{thread}", json={"tool_resources": {"file_search": {"vector_store_ids": ["{vs}", "{other_vs}"]}}},
+         param="tool_resources.file_search.vector_store_ids", reads=("/threads/{thread}",)),
+    case("create-and-run-unknown-vs", "POST", "/threads/runs", json={"assistant_id": "{asst}", "thread": {"messages": [USER]}, "tool_resources": {"file_search": {"vector_store_ids": ["vs_nope"]}}},
+         status=404, word="vs_nope"),
+    case("file-search-attachment-on-locked-thread", "POST", "/threads/{waiting_thread}/messages", json={**USER, "attachments": [{"file_id": "{file}", "tools": [{"type": "file_search"}]}]},
+         word="while a run", reads=(WAITING_MESSAGES, "/threads/{waiting_thread}")),
+    case("steps-include-unknown", "GET", "/threads/{thread}/runs/{run}/steps", params={"include[]": "step_details.everything"}, param="include[]"),
+    case("step-include-unknown", "GET", "/threads/{thread}/runs/{run}/steps/{step}", params={"include[]": "usage"}, param="include[]"),
     # ---- unknown URLs and wrong methods ----
     case("unknown-url", "GET", "/nope", status=404, word="URL"),
     case("unknown-nested-url", "POST", "/threads/{thread}/runs/{run}/restart", json={}, status=404, word="URL"),
@@ -232,6 +339,9 @@ CASES = [
     case("wrong-method-delete-run", "DELETE", "/threads/{thread}/runs/{run}", status=405, word="DELETE", reads=(RUNS,)),
     case("wrong-method-get-cancel", "GET", "/threads/{thread}/runs/{run}/cancel", status=405, word="GET"),
     case("wrong-method-delete-step", "DELETE", "/threads/{thread}/runs/{run}/steps/{step}", status=405, word="DELETE"),
+    case("wrong-method-put-vs", "PUT", VS, json={"name": "x"}, status=405, word="PUT", reads=(VS,)),
+    case("wrong-method-delete-batch", "DELETE", BATCH, status=405, word="DELETE", reads=(BATCH,)),
+    case("wrong-method-get-search", "GET", "/vector_stores/{vs}/search", status=405, word="GET"),
 ]
 
 
@@ -313,7 +423,15 @@ def _build_world(http: httpx2.Client) -> dict[str, str]:
     assert waiting["status"] == "requires_action"
     calls = waiting["required_action"]["submit_tool_outputs"]["tool_calls"]
     file = _ok(http.post("/files", files={"file": ("kept.txt", b"kept", "text/plain")}, data={"purpose": "assistants"}))
+    vs = _ok(http.post("/vector_stores", json={"name": "Kept", "file_ids": [file["id"]]}))
+    other_vs = _ok(http.post("/vector_stores", json={"name": "Other"}))
+    batch = _ok(http.post(f"/vector_stores/{vs['id']}/file_batches", json={"file_ids": [file["id"]]}))
+    deadline = time.monotonic() + 20
+    while _ok(http.get(f"/vector_stores/{vs['id']}/file_batches/{batch['id']}"))["status"] != "completed":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     return {
+        "vs": vs["id"], "other_vs": other_vs["id"], "batch": batch["id"],
         "asst": asst["id"], "thread": thread["id"], "msg": msg["id"], "run": run["id"], "step": step["id"],
         "other_thread": other["id"], "waiting_thread": waiting_thread["id"], "waiting_run": waiting["id"],
         "call0": calls[0]["id"], "call1": calls[1]["id"], "file": file["id"],
@@ -371,6 +489,7 @@ def test_the_world_survived(world: World) -> None:
     assert [m["id"] for m in world.read("/threads/{thread}/messages")["data"]][-1] == world.ids["msg"]
     assert world.read("/threads/{waiting_thread}/runs/{waiting_run}")["status"] == "requires_action"
     assert world.http.get(world.fill("/files/{file}/content")).content == b"kept"
+    assert [r["file_id"] for r in world.http.post(world.fill("/vector_stores/{vs}/search"), json={"query": "kept"}).json()["data"]] == [world.ids["file"]]
 
 
 # ---- the limits themselves are accepted ----------------------------------------------------------
@@ -422,6 +541,15 @@ SWEEP = {
                        ["role", "content", "attachments", "metadata"]),
     "update-message": ("/threads/{own_thread}/messages/{own_msg}", "/threads/{thread_id}/messages/{message_id}", {}, ["metadata"]),
     "update-run": ("/threads/{own_thread}/runs/{own_run}", "/threads/{thread_id}/runs/{run_id}", {}, ["metadata"]),
+    "create-vector-store": ("/vector_stores", "/vector_stores", {}, ["name", "file_ids", "expires_after", "chunking_strategy", "metadata"]),
+    "update-vector-store": ("/vector_stores/{own_vs}", "/vector_stores/{vector_store_id}", {}, ["name", "expires_after", "metadata"]),
+    "add-vector-store-file": ("/vector_stores/{own_vs}/files", "/vector_stores/{vector_store_id}/files", {"file_id": "{own_file}"},
+                              ["file_id", "chunking_strategy", "attributes"]),
+    "update-vector-store-file": ("/vector_stores/{own_vs}/files/{own_file}", "/vector_stores/{vector_store_id}/files/{file_id}", {"attributes": {}}, ["attributes"]),
+    "create-file-batch": ("/vector_stores/{own_vs}/file_batches", "/vector_stores/{vector_store_id}/file_batches", {},
+                          ["file_ids", "files", "chunking_strategy", "attributes"]),
+    "search": ("/vector_stores/{own_vs}/search", "/vector_stores/{vector_store_id}/search", {"query": "hi"},
+               ["query", "max_num_results", "filters", "ranking_options", "rewrite_query"]),
     "create-thread-and-run": ("/threads/runs", "/threads/runs", {"assistant_id": "{own_asst}"},
                               ["assistant_id", "thread", "model", "instructions", "tools", "tool_resources", "metadata", "temperature", "top_p",
                                "max_prompt_tokens", "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format"]),
@@ -435,7 +563,9 @@ def sweep_ids(world: World) -> dict[str, str]:
     thread = _ok(http.post("/threads", json={"messages": [{"role": "user", "content": "hi"}]}))
     run = _settle(http, thread["id"], _ok(http.post(f"/threads/{thread['id']}/runs", json={"assistant_id": asst["id"]}))["id"])
     msg = _ok(http.get(f"/threads/{thread['id']}/messages"))["data"][0]
-    return {"own_asst": asst["id"], "own_thread": thread["id"], "own_msg": msg["id"], "own_run": run["id"]}
+    own_file = _ok(http.post("/files", files={"file": ("own.txt", b"hi there", "text/plain")}, data={"purpose": "assistants"}))
+    vs = _ok(http.post("/vector_stores", json={"file_ids": [own_file["id"]]}))
+    return {"own_asst": asst["id"], "own_thread": thread["id"], "own_msg": msg["id"], "own_run": run["id"], "own_vs": vs["id"], "own_file": own_file["id"]}
 
 
 @pytest.mark.parametrize("operation", list(SWEEP))

@@ -21,11 +21,15 @@ from .config import ServerConfig
 from .engines import make_engine
 from .errors import APIError, bad_request, not_found
 from .events import DONE, sse
+from .file_search import without_content
 from .files import FILE_PURPOSES, delete_file, save_upload
 from .lock import lock_data_dir
 from .runs import RunManager
 from .sandbox import Sandbox
 from .store import Store
+from .vector_store_params import include_search_content
+from .vector_store_routes import VECTOR_STORE_ROUTES
+from .vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")
 
@@ -53,6 +57,8 @@ class ServerState:
             max_log_chars=config.sandbox_max_log_chars,
         )
         self.runs = RunManager(self.store, make_engine(config), self.sandbox, config)
+        self.vector_stores = VectorStores(self.store, config.data_dir)
+        self.runs.vector_stores = self.vector_stores
 
 
 def _state(request: Request) -> ServerState:
@@ -72,10 +78,10 @@ def _get(request: Request, kind: str, object_id: str, parent: str | None = None)
     return obj
 
 
-def _page(request: Request, kind: str, parent: str | None, where: tuple[str, str] | None = None) -> JSONResponse:
+def _page(request: Request, kind: str, parent: str | None, where: tuple[str, str] | None = None, view: Any = None) -> JSONResponse:
     limit, order, after, before = v.list_params(request.query_params)
     items, more = _state(request).store.page(kind, parent, limit=limit, order=order, after=after, before=before, where=where)
-    return JSONResponse(objects.page(items, more))
+    return JSONResponse(objects.page([view(item) for item in items] if view else items, more))
 
 
 # ---- assistants ----------------------------------------------------------------------------------
@@ -137,6 +143,7 @@ async def delete_assistant(request: Request) -> Response:
 def _check_files_exist(request: Request, resources: dict[str, Any] | None) -> None:
     for file_id in ((resources or {}).get("code_interpreter") or {}).get("file_ids", []):
         _get(request, "file", file_id)
+    _state(request).vector_stores.check_resources(resources)
 
 
 # ---- threads and messages ----------------------------------------------------------------------
@@ -212,6 +219,7 @@ def _save_thread(request: Request, thread: dict[str, Any], messages: list[dict[s
     store.insert("thread", thread)
     for message in messages:
         store.insert("message", message, parent=thread["id"])
+    _state(request).vector_stores.attach_to_thread(thread, messages)
 
 
 async def create_thread(request: Request) -> Response:
@@ -252,7 +260,9 @@ async def create_message(request: Request) -> Response:
     message = _new_message(request, thread["id"], body)
     state = _state(request)
     state.runs.check_can_add_message(thread["id"])
-    return JSONResponse(state.store.insert("message", message, parent=thread["id"]))
+    state.store.insert("message", message, parent=thread["id"])
+    state.vector_stores.attach_to_thread(thread, [message])
+    return JSONResponse(message)
 
 
 async def list_messages(request: Request) -> Response:
@@ -332,6 +342,7 @@ async def create_run(request: Request) -> Response:
     state.runs.check_can_start_run(thread["id"])
     for message in messages:
         state.store.insert("message", message, parent=thread["id"])
+    state.vector_stores.attach_to_thread(thread, messages)
     return _start(request, run, stream=bool(body.get("stream")))
 
 
@@ -342,6 +353,7 @@ async def create_thread_and_run(request: Request) -> Response:
     thread, messages = _new_thread(request, thread_body, "thread.")
     if "tool_resources" in body and "tool_resources" not in thread_body:
         thread["tool_resources"] = v.tool_resources(body) or {}
+        _check_files_exist(request, thread["tool_resources"])
     run = _build_run(request, thread["id"], params)
     _save_thread(request, thread, messages)
     return _start(request, run, stream=bool(body.get("stream")), created_thread=thread)
@@ -432,12 +444,14 @@ async def submit_tool_outputs(request: Request) -> Response:
 
 async def list_steps(request: Request) -> Response:
     run = _run_of(request)
-    return _page(request, "step", run["id"])
+    full = include_search_content(request.query_params)
+    return _page(request, "step", run["id"], view=None if full else without_content)
 
 
 async def get_step(request: Request) -> Response:
     run = _run_of(request)
-    return JSONResponse(_get(request, "step", request.path_params["step_id"], run["id"]))
+    step = _get(request, "step", request.path_params["step_id"], run["id"])
+    return JSONResponse(step if include_search_content(request.query_params) else without_content(step))
 
 
 # ---- files ---------------------------------------------------------------------------------------
@@ -482,6 +496,7 @@ async def file_content(request: Request) -> Response:
 
 async def remove_file(request: Request) -> Response:
     info = _get(request, "file", request.path_params["file_id"])
+    await _state(request).vector_stores.forget_file(info["id"])
     delete_file(_state(request).store, info["id"])
     return JSONResponse({"id": info["id"], "object": "file", "deleted": True})
 
@@ -517,6 +532,7 @@ ROUTES = [
     Route("/files/{file_id}", get_file, methods=["GET"]),
     Route("/files/{file_id}", remove_file, methods=["DELETE"]),
     Route("/files/{file_id}/content", file_content, methods=["GET"]),
+    *VECTOR_STORE_ROUTES,
 ]
 
 
@@ -588,10 +604,12 @@ def build_app(config: ServerConfig) -> ApiPrefix:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state.runs.recover()
         state.runs.start_expiry()
+        await state.vector_stores.start()
         try:
             yield
         finally:
             await state.runs.shutdown()
+            await state.vector_stores.close()
             await state.sandbox.close()
             state.store.close()
             state.data_lock.close()

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import file_search as fs
 from . import objects
 from .ids import new_id
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .runs import RunManager
 
 MESSAGE_FLUSH_SECONDS = 1.0
+VECTOR_STORE_WAIT_SECONDS = 60  # as the hosted API: a run waits this long for its files still being indexed
 INCOMPLETE_MESSAGE_REASON = {
     "cancelled": "run_cancelled",
     "expired": "run_expired",
@@ -87,6 +89,13 @@ class RunContext:
 
     def tool_types(self) -> set[str]:
         return {tool["type"] for tool in self.run["tools"]}
+
+    def vector_store_ids(self) -> list[str]:
+        """The vector stores file_search searches: the assistant's, then the thread's."""
+        ids: list[str] = []
+        for owner in (self.assistant(), self.thread()):
+            ids += ((owner.get("tool_resources") or {}).get("file_search") or {}).get("vector_store_ids", [])
+        return list(dict.fromkeys(ids))
 
     def function_names(self) -> list[str]:
         return [t["function"]["name"] for t in self.run["tools"] if t["type"] == "function"]
@@ -256,6 +265,35 @@ class RunContext:
         self.store.put(step)
         return call, result
 
+    async def wait_for_file_search(self) -> None:
+        """Before the engine's turn: with file_search on, wait (up to a minute) for files still being indexed."""
+        if "file_search" in self.tool_types() and self.manager.vector_stores is not None:
+            await self.manager.vector_stores.wait_ready(self.vector_store_ids(), VECTOR_STORE_WAIT_SECONDS)
+
+    def file_search(self, query: str, max_results: int = fs.DEFAULT_MAX_RESULTS) -> list[dict[str, Any]]:
+        """Search the assistant's and the thread's vector stores as a file_search call of the tool step.
+
+        The results, best first, as {file_id, file_name, score, text}; the run's file_search tool settings
+        (max_num_results, ranking_options.score_threshold) apply. An expired vector store fails the run.
+        """
+        service = self.manager.vector_stores
+        stores = service.stores(self.vector_store_ids()) if service is not None else []
+        for vs in stores:
+            if service.is_expired(vs):
+                raise RunFailed("server_error", f"Vector store {vs['id']} has expired. Create a new one with the same files and attach it.")
+        settings = fs.options(self.run["tools"])
+        ranking = fs.ranking_options(settings)
+        limit = max(1, min(max_results, settings.get("max_num_results") or max_results))
+        results = service.search(stores, [query], limit, score_threshold=ranking["score_threshold"]) if service and stores else []
+        step = self._ensure_tool_step()
+        calls = step["step_details"]["tool_calls"]
+        call = fs.tool_call(results, ranking)
+        calls.append(call)
+        self._step_delta(step, {"index": len(calls) - 1, **fs.call_without_content(call)})
+        self.store.put(step)
+        self.add_prompt_tokens(sum(estimate_tokens(r["text"]) for r in results))
+        return [{"file_id": r["file_id"], "file_name": r["filename"], "score": r["score"], "text": r["text"]} for r in results]
+
     def code_interpreter_files(self) -> dict[str, Path]:
         """The assistant's, the thread's and message attachments' code-interpreter files, by filename."""
         ids: list[str] = []
@@ -361,6 +399,8 @@ class RunContext:
         self._tool_step = None
 
     def _publish(self, event: str, data: dict[str, Any]) -> None:
+        if event.startswith("thread.run.step."):
+            data = fs.without_content(data)  # file_search content is only for run-steps requests that include it
         self.bus.publish(self.run_id, event, data)
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .engines.base import Engine
     from .sandbox import Sandbox
     from .store import Store
+    from .vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")
 
@@ -33,6 +34,7 @@ class RunManager:
         self.sandbox = sandbox
         self.config = config
         self.bus = EventBus()
+        self.vector_stores: VectorStores | None = None  # file_search's stores; the server state sets them
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, int] = {}  # run id -> expires_at, for queued/requires_action runs
         self._expiry_task: asyncio.Task[None] | None = None
@@ -101,6 +103,7 @@ class RunManager:
         self._save_run(run, "thread.run.in_progress")
         ctx = RunContext(self, run)
         try:
+            await ctx.wait_for_file_search()
             await self.engine.run(ctx)
             await ctx.finish_open_work()
             if ctx.required_calls:
