@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 import time
 import zlib
 from collections import Counter
@@ -28,7 +29,8 @@ from asst_tui.server import ServerConfig, start_server
 from .openapi_schemas import Spec, load_raw, template_for
 
 TERMINAL = {"completed", "failed", "cancelled", "expired", "incomplete", "requires_action"}
-LIST_RESPONSES = ("ListAssistantsResponse", "ListMessagesResponse", "ListRunsResponse", "ListRunStepsResponse", "ListFilesResponse")
+LIST_RESPONSES = ("ListAssistantsResponse", "ListMessagesResponse", "ListRunsResponse", "ListRunStepsResponse", "ListFilesResponse",
+                  "ListVectorStoresResponse", "ListVectorStoreFilesResponse")
 NULLABLE_STRING = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 
 # Spec quirks: each widens the spec's schema at one JSON pointer (of the converted document) only as far
@@ -75,6 +77,15 @@ COVERED = {
     ("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", "post"),
     ("/threads/{thread_id}/runs/{run_id}/steps", "get"), ("/threads/{thread_id}/runs/{run_id}/steps/{step_id}", "get"),
     ("/files", "post"), ("/files", "get"), ("/files/{file_id}", "get"), ("/files/{file_id}", "delete"),
+    ("/vector_stores", "post"), ("/vector_stores", "get"), ("/vector_stores/{vector_store_id}", "get"),
+    ("/vector_stores/{vector_store_id}", "post"), ("/vector_stores/{vector_store_id}", "delete"),
+    ("/vector_stores/{vector_store_id}/search", "post"),
+    ("/vector_stores/{vector_store_id}/files", "post"), ("/vector_stores/{vector_store_id}/files", "get"),
+    ("/vector_stores/{vector_store_id}/files/{file_id}", "get"), ("/vector_stores/{vector_store_id}/files/{file_id}", "post"),
+    ("/vector_stores/{vector_store_id}/files/{file_id}", "delete"), ("/vector_stores/{vector_store_id}/files/{file_id}/content", "get"),
+    ("/vector_stores/{vector_store_id}/file_batches", "post"), ("/vector_stores/{vector_store_id}/file_batches/{batch_id}", "get"),
+    ("/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel", "post"),
+    ("/vector_stores/{vector_store_id}/file_batches/{batch_id}/files", "get"),
 }
 EXPECTED_EVENTS = {
     "thread.created", "thread.run.created", "thread.run.queued", "thread.run.in_progress",
@@ -576,11 +587,106 @@ def test_validator_catches_violations(spec: Spec) -> None:
     assert Spec.errors(spec.component("OpenAIFile"), {**file_info, "expires_at": None})
 
 
+# ---- vector stores and file_search ---------------------------------------------------------------
+
+
+def _upload(api: Api, name: str, data: bytes) -> dict[str, Any]:
+    return api.call("post", "/files", files={"file": (name, data, "application/octet-stream")}, data={"purpose": "assistants"})
+
+
+def _settled(api: Api, path: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while (obj := api.get(path))["file_counts"]["in_progress"]:
+        assert time.monotonic() < deadline, obj
+        time.sleep(0.02)
+    return obj
+
+
+def test_vector_stores_files_batches_and_search(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asst_tui.server import ingest
+
+    text = _upload(api, "atlas.md", b"# Atlas\n\nThe atlas maps every glacier in Norway.\n")
+    other = _upload(api, "notes.txt", b"Glacier notes: ice moves slowly.")
+    empty = _upload(api, "empty.txt", b"")
+    vs = api.post("/vector_stores", {
+        "name": "Maps", "file_ids": [text["id"], empty["id"]], "metadata": {"kind": "maps"},
+        "expires_after": {"anchor": "last_active_at", "days": 7},
+        "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 300, "chunk_overlap_tokens": 50}},
+    })
+    vid = vs["id"]
+    api.post("/vector_stores", {})  # every field optional
+    vs = _settled(api, f"/vector_stores/{vid}")
+    assert vs["file_counts"] == {"in_progress": 0, "completed": 1, "failed": 1, "cancelled": 0, "total": 2}
+    api.get("/vector_stores", params={"limit": 1, "order": "asc"})
+    api.get("/vector_stores")
+    api.post(f"/vector_stores/{vid}", {"name": "Maps 2", "metadata": {"kind": "atlas"}, "expires_after": None})
+    added = api.post(f"/vector_stores/{vid}/files", {"file_id": other["id"], "attributes": {"region": "north", "year": 2024, "public": True},
+                                                    "chunking_strategy": {"type": "auto"}})
+    assert added["status"] == "in_progress"
+    _settled(api, f"/vector_stores/{vid}")
+    api.get(f"/vector_stores/{vid}/files")
+    api.get(f"/vector_stores/{vid}/files", params={"filter": "failed", "order": "asc", "limit": 5})
+    failed = api.get(f"/vector_stores/{vid}/files/{empty['id']}")
+    assert failed["status"] == "failed" and failed["last_error"]["code"] == "invalid_file"
+    api.get(f"/vector_stores/{vid}/files/{text['id']}")
+    api.post(f"/vector_stores/{vid}/files/{other['id']}", {"attributes": {"region": "south"}})
+    content = api.get(f"/vector_stores/{vid}/files/{text['id']}/content")
+    assert "glacier" in content["data"][0]["text"]
+    found = api.post(f"/vector_stores/{vid}/search", {
+        "query": ["glacier", "ice"], "max_num_results": 5, "rewrite_query": False,
+        "ranking_options": {"ranker": "auto", "score_threshold": 0.0},
+        "filters": {"type": "or", "filters": [{"type": "eq", "key": "region", "value": "south"}, {"type": "in", "key": "region", "value": ["x"]}]},
+    })
+    assert [r["filename"] for r in found["data"]] == ["notes.txt"]
+    api.post(f"/vector_stores/{vid}/search", {"query": "nothing like this"})  # an empty page
+
+    batch = api.post(f"/vector_stores/{vid}/file_batches", {"file_ids": [other["id"], text["id"]]})
+    _settled(api, f"/vector_stores/{vid}/file_batches/{batch['id']}")
+    api.post(f"/vector_stores/{vid}/file_batches", {"files": [{"file_id": text["id"], "attributes": {"a": 1}}]})
+    api.get(f"/vector_stores/{vid}/file_batches/{batch['id']}/files", params={"filter": "completed"})
+
+    release = threading.Event()
+    original = ingest.prepare_chunks
+    monkeypatch.setattr(ingest, "prepare_chunks", lambda *args: (release.wait(10), original(*args))[1])
+    try:
+        fresh = _upload(api, "fresh.txt", b"Fresh snow on the glacier.")
+        pending = api.post(f"/vector_stores/{vid}/file_batches", {"file_ids": [fresh["id"]]})
+        assert pending["status"] == "in_progress"
+        cancelled = api.post(f"/vector_stores/{vid}/file_batches/{pending['id']}/cancel")
+        assert cancelled["status"] == "cancelled" and cancelled["file_counts"]["cancelled"] == 1
+    finally:
+        release.set()
+    assert api.delete(f"/vector_stores/{vid}/files/{other['id']}") == {"id": other["id"], "object": "vector_store.file.deleted", "deleted": True}
+    assert api.delete(f"/vector_stores/{vid}") == {"id": vid, "object": "vector_store.deleted", "deleted": True}
+
+
+def test_file_search_run_steps_and_citations(api: Api) -> None:
+    doc = _upload(api, "fjords.txt", b"The longest fjord in Norway is the Sognefjord.")
+    vs = api.post("/vector_stores", {"name": "Fjords", "file_ids": [doc["id"]]})
+    _settled(api, f"/vector_stores/{vs['id']}")
+    assistant = api.post("/assistants", {"model": "gpt-4o", "tools": [{"type": "file_search", "file_search": {"max_num_results": 5}}],
+                                         "tool_resources": {"file_search": {"vector_store_ids": [vs["id"]]}}})
+    attached = _upload(api, "more.txt", b"Sognefjord is 205 km long.")
+    thread = api.post("/threads", {"messages": [{"role": "user", "content": "How long is the Sognefjord?",
+                                                 "attachments": [{"file_id": attached["id"], "tools": [{"type": "file_search"}]}]}]})
+    assert len(thread["tool_resources"]["file_search"]["vector_store_ids"]) == 1
+    events = api.stream(f"/threads/{thread['id']}/runs", {"assistant_id": assistant["id"]})
+    assert _event_names(events)[-2] == "thread.run.completed"
+    run_id = events[0][1]["id"]
+    api.check_run_artifacts(thread["id"], run_id)
+    steps = api.get(f"/threads/{thread['id']}/runs/{run_id}/steps", params={"include[]": "step_details.tool_calls[*].file_search.results[*].content", "order": "asc"})
+    results = steps["data"][0]["step_details"]["tool_calls"][0]["file_search"]["results"]
+    assert {r["file_name"] for r in results} == {"fjords.txt", "more.txt"} and all(r["content"] for r in results)
+    api.get(f"/threads/{thread['id']}/runs/{run_id}/steps/{steps['data'][0]['id']}", params={"include[]": "step_details.tool_calls[*].file_search.results[*].content"})
+    message = api.get(f"/threads/{thread['id']}/messages", params={"run_id": run_id})["data"][0]
+    assert {a["type"] for a in message["content"][0]["text"]["annotations"]} == {"file_citation"}
+
+
 # ---- coverage ------------------------------------------------------------------------------------
 
 
-def test_covered_operations_are_all_of_the_specs_assistants_and_files_operations(spec: Spec) -> None:
-    declared = set(spec.operation_paths(["Assistants", "Files"]))
+def test_covered_operations_are_all_of_the_specs_assistants_files_and_vector_stores_operations(spec: Spec) -> None:
+    declared = set(spec.operation_paths(["Assistants", "Files", "Vector stores"]))
     assert COVERED | {("/files/{file_id}/content", "get")} == declared
 
 

@@ -15,9 +15,12 @@ if TYPE_CHECKING:
 CODE_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 TOKEN = re.compile(r"\S+\s*|\s+")
 FAIL_CODES = ("server_error", "rate_limit_exceeded", "invalid_prompt")
+EXCERPTS = 3  # file_search results quoted in a reply
+EXCERPT_CHARS = 240
 DIRECTIVES = """\
 - a fenced ```` ```python ```` block runs in the **code interpreter** (if the assistant has it)
 - `NAME {"arg": 1}` or `NAME({"arg": 1})` calls the **function tool** NAME (several → parallel calls)
+- with **file_search** on and a vector store attached, any other message is a search query: the reply quotes the best excerpts, cited
 - `/lorem N` streams N words of varied Markdown
 - `/fail CODE` ends the run failed (`server_error`, `rate_limit_exceeded`, `invalid_prompt`)
 - `/incomplete` ends the run incomplete (as if `max_completion_tokens` were reached)"""
@@ -51,6 +54,8 @@ class DemoEngine:
             await _run_code(ctx, blocks)
         elif (calls := _function_calls(ctx, text)):
             ctx.request_functions(calls)
+        elif _searches_files(ctx, text):
+            await _answer_from_files(ctx, text)
         else:
             await _say(ctx, _default_reply(ctx, text, len(messages)))
 
@@ -112,6 +117,37 @@ async def _run_code(ctx: RunContext, blocks: list[str]) -> None:
         text += link + ")"
         annotations.append({"type": "file_path", "text": link, "start_index": start, "end_index": start + len(link), "file_path": {"file_id": info["id"]}})
     await _say(ctx, text, annotations)
+
+
+def _searches_files(ctx: RunContext, text: str) -> bool:
+    return "file_search" in ctx.tool_types() and ctx.run.get("tool_choice") != "none" and bool(ctx.vector_store_ids()) and bool(text.strip())
+
+
+async def _answer_from_files(ctx: RunContext, text: str) -> None:
+    """A file_search call with the message as query, then the top excerpts, each cited 【i:j†source】."""
+    results = ctx.file_search(text)
+    ctx.close_tool_step()
+    searches = [c for step in ctx.steps() if step["type"] == "tool_calls" for c in step["step_details"]["tool_calls"] if c["type"] == "file_search"]
+    call_index = len(searches) - 1
+    top = results[:EXCERPTS]
+    if not top:
+        await _say(ctx, "I searched the files attached to this assistant and thread, but nothing in them matches your message.")
+        return
+    reply = f"I searched the attached files and found {len(top)} relevant excerpt{'s' if len(top) > 1 else ''}:\n"
+    annotations = []
+    for j, result in enumerate(top):
+        reply += f"\n{j + 1}. **{result['file_name']}**: “{_excerpt(result['text'])}” "
+        marker = f"【{call_index}:{j}†source】"
+        annotations.append({"type": "file_citation", "text": marker, "start_index": len(reply), "end_index": len(reply) + len(marker), "file_citation": {"file_id": result["file_id"]}})
+        reply += marker
+    await _say(ctx, reply + "\n", annotations)
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= EXCERPT_CHARS:
+        return flat
+    return flat[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def _fence(body: str, lang: str = "") -> str:
