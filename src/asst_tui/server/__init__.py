@@ -4,7 +4,7 @@
 `base_url` and `stop()`; `asst-tui serve` runs it in the foreground. Importing this package is cheap.
 """
 
-from .config import ServerConfig
+from .config import ServerConfig, local_engine
 from .embed import EmbeddedServer, start_server
 
-__all__ = ["EmbeddedServer", "ServerConfig", "start_server"]
+__all__ = ["EmbeddedServer", "ServerConfig", "local_engine", "start_server"]
