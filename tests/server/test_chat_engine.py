@@ -24,7 +24,6 @@ import openai
 import pytest
 
 from asst_tui.server import EmbeddedServer
-from asst_tui.server.run_context import RunContext
 
 from .conftest import function_tool, message_text, sync_client, wait_for_status
 from .scripted_upstream import Reply, ScriptedUpstream, chunk, error_reply, text_reply, tool_reply
@@ -248,7 +247,6 @@ def test_parallel_calls_mixing_code_and_functions(chat: openai.OpenAI, upstream:
     assert sorted(m["content"] for m in messages[2:]) == ["4\n", "out-get_date", "out-get_time"]
 
 
-@pytest.mark.skipif(not hasattr(RunContext, "file_search"), reason="RunContext.file_search (vector stores, issue 6) has not landed yet")
 def test_file_search_call_searches_and_feeds_results_back(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
     name = model()
     upstream.script(name, tool_reply(("file_search", ['{"query": "capybara diet"}'])), text_reply("They eat grass."))
@@ -263,6 +261,9 @@ def test_file_search_call_searches_and_feeds_results_back(chat: openai.OpenAI, u
         time.sleep(0.05)
     run = run_to_end(chat, assistant, thread)
     assert run.status == "completed", run.last_error
+    assert run.usage.prompt_tokens == 20 + 11, "the upstream's count only: the results are in its second prompt"
+    step = chat.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc").data[0]
+    assert [c.type for c in step.step_details.tool_calls] == ["file_search"]
     first, second = (r.body for r in upstream.requests_for(name))
     assert [t["function"]["name"] for t in first["tools"]] == ["file_search"]
     assert "aquatic plants" in second["messages"][-1]["content"] and second["messages"][-1]["role"] == "tool"

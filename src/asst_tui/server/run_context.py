@@ -291,7 +291,8 @@ class RunContext:
         calls.append(call)
         self._step_delta(step, {"index": len(calls) - 1, **fs.call_without_content(call)})
         self.store.put(step)
-        self.add_prompt_tokens(sum(estimate_tokens(r["text"]) for r in results))
+        if not self.real_usage:  # else the model's next call counts the results in its prompt
+            self.add_prompt_tokens(sum(estimate_tokens(r["text"]) for r in results))
         return [{"file_id": r["file_id"], "file_name": r["filename"], "score": r["score"], "text": r["text"]} for r in results]
 
     def code_interpreter_files(self) -> dict[str, Path]:

@@ -23,7 +23,7 @@ def builtin_tools(ctx: RunContext) -> dict[str, str]:
     offered = {}
     if "code_interpreter" in enabled and CODE_TOOL not in taken:
         offered[CODE_TOOL] = "code_interpreter"
-    if "file_search" in enabled and SEARCH_TOOL not in taken and hasattr(ctx, "file_search"):
+    if "file_search" in enabled and SEARCH_TOOL not in taken:
         offered[SEARCH_TOOL] = "file_search"
     return offered
 
