@@ -44,6 +44,9 @@ def test_openai_key_goes_to_openai_only() -> None:
     assert chat_upstream("https://api.openai.com/v1", None, env) == ("https://api.openai.com/v1", "sk-openai")
     assert chat_upstream("http://127.0.0.1:11434/v1", None, env) == ("http://127.0.0.1:11434/v1", None)
     assert chat_upstream("http://127.0.0.1:11434/v1", "OTHER_KEY", env) == ("http://127.0.0.1:11434/v1", "sk-other")
+    assert chat_upstream(None, "PASTED", {"PASTED": " sk-pasted\n"}) == (OPENAI_UPSTREAM, "sk-pasted")
+    with pytest.raises(ValueError, match="needs an upstream"):
+        chat_upstream(None, None, {"OPENAI_API_KEY": "  "})
 
 
 def test_local_profile_engine_rule() -> None:

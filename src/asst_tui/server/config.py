@@ -57,7 +57,7 @@ def chat_upstream(base_url: str | None, key_env: str | None, environ: Mapping[st
     """
     key = None
     if key_env:
-        key = environ.get(key_env) or None
+        key = _env_key(environ, key_env)
         if key is None:
             raise ValueError(f"the environment variable {key_env} (the upstream API key) is not set")
     url = base_url or OPENAI_UPSTREAM
@@ -65,7 +65,7 @@ def chat_upstream(base_url: str | None, key_env: str | None, environ: Mapping[st
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"the upstream base URL must be an http(s) URL like http://127.0.0.1:11434/v1, got {public_url(url)!r}")
     if key is None and parts.hostname == urlsplit(OPENAI_UPSTREAM).hostname:
-        key = environ.get(OPENAI_KEY_ENV) or None
+        key = _env_key(environ, OPENAI_KEY_ENV)
     if not base_url and key is None:
         raise ValueError(
             "the chat engine needs an upstream: pass --upstream-base-url URL "
@@ -86,8 +86,13 @@ def local_engine(
     No engine named: `chat` when an upstream URL is configured or OPENAI_API_KEY is set, else `demo`.
     """
     if engine is None:
-        engine = "chat" if upstream_base_url or environ.get(OPENAI_KEY_ENV) else "demo"
+        engine = "chat" if upstream_base_url or _env_key(environ, OPENAI_KEY_ENV) else "demo"
     if engine != "chat":
         return {"engine": engine}
     url, key = chat_upstream(upstream_base_url, upstream_api_key_env, environ)
     return {"engine": "chat", "upstream_base_url": url, "upstream_api_key": key, "model_map": dict(model_map or {})}
+
+
+def _env_key(environ: Mapping[str, str], name: str) -> str | None:
+    """A key from the environment without the whitespace a paste leaves; None when unset or blank."""
+    return (environ.get(name) or "").strip() or None
