@@ -95,3 +95,10 @@ def test_failure_messages_name_the_upstream_and_hide_keys() -> None:
     upstream = Upstream("https://user:pw@llm.example:8443/v1/", "secret-key-123", 5)
     failed = upstream.failed("server_error", "said: bad key secret-key-123 and sk-proj-abcdefgh1234")
     assert failed.message == "The upstream llm.example:8443 said: bad key [redacted] and [redacted]."
+
+
+def test_a_401_says_whether_a_key_was_sent() -> None:
+    assert "refused the API key (401 Unauthorized)" in Upstream("http://h:1/v1", "k-1", 5)._status_error(401, b"{}", 0).message
+    keyless = Upstream("http://h:1/v1", None, 5)._status_error(401, b'{"error": "no key"}', 0)
+    assert keyless.message.startswith("The upstream h:1 wants an API key, and none is set (401 Unauthorized)")
+    assert "--upstream-api-key-env" in keyless.message

@@ -37,16 +37,17 @@ class Upstream:
         self.name = urlsplit(public_url(base_url)).netloc  # host[:port], what messages call it
         self.is_openai = self.name == "api.openai.com"
         self.timeout_s = timeout_s
+        self._connect_timeout_s = min(timeout_s, CONNECT_TIMEOUT_S)
         self._key = api_key
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[httpx2.AsyncClient]:
-        """An HTTP client for one engine turn; closing it drops any stream still open."""
+        """An HTTP client for one engine call; closing it drops any stream still open."""
         global _ssl_context
         if _ssl_context is None:  # loading CA certificates takes ~20 ms, and httpx2 does it for every client otherwise
             _ssl_context = await asyncio.to_thread(httpx2.create_ssl_context)
         headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        timeout = httpx2.Timeout(self.timeout_s, connect=min(self.timeout_s, CONNECT_TIMEOUT_S))
+        timeout = httpx2.Timeout(self.timeout_s, connect=self._connect_timeout_s)
         async with httpx2.AsyncClient(headers=headers, timeout=timeout, verify=_ssl_context) as http:
             yield http
 
@@ -63,9 +64,10 @@ class Upstream:
                         raise self._status_error(response.status_code, await response.aread(), attempt)
                     wait = retry_after(response.headers)
                 await asyncio.sleep(wait)
-        except httpx2.TimeoutException as exc:
-            what = "did not accept the connection" if isinstance(exc, httpx2.ConnectTimeout) else "stalled: no data"
-            raise self.failed("server_error", f"{what} for {self.timeout_s:g} s") from None
+        except httpx2.ConnectTimeout:
+            raise self.failed("server_error", f"did not accept the connection for {self._connect_timeout_s:g} s") from None
+        except httpx2.TimeoutException:
+            raise self.failed("server_error", f"stalled: no data for {self.timeout_s:g} s") from None
         except httpx2.ConnectError as exc:
             raise self.failed("server_error", f"can't connect ({_reason(exc)}); is it running, and is the base URL right") from None
         except (httpx2.RemoteProtocolError, httpx2.ReadError):
@@ -98,7 +100,8 @@ class Upstream:
         detail = _error_detail(_json_or_text(raw))
         reason = f"{status} {httpx2.codes.get_reason_phrase(status) or 'error'}"
         if status in (401, 403):
-            return self.failed("server_error", f"refused the API key ({reason}); check the key the server sends upstream (asst-tui serve --upstream-api-key-env NAME)")
+            problem = "refused the API key" if self._key else "wants an API key, and none is set"
+            return self.failed("server_error", f"{problem} ({reason}); name the variable that holds it: asst-tui serve --upstream-api-key-env NAME")
         if status == 429:
             tries = f" after {retries + 1} tries" if retries else ""
             return self.failed("rate_limit_exceeded", f"rate-limited the request ({reason}{tries}): {detail}")
