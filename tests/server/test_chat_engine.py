@@ -276,6 +276,8 @@ def test_a_model_that_keeps_calling_tools_is_stopped(chat: openai.OpenAI, upstre
     run = run_to_end(chat, assistant, thread)
     assert run.status == "failed" and run.last_error.code == "server_error"
     assert "kept calling tools" in run.last_error.message and len(upstream.requests_for(name)) == 10
+    third = upstream.requests_for(name)[2].body["messages"]
+    assert [m["role"] for m in third] == ["user", "assistant", "tool", "assistant", "tool"], "one model call, one step"
 
 
 def test_a_call_to_a_tool_the_run_lacks_fails_the_run(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:

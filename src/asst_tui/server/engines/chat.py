@@ -76,7 +76,10 @@ class ChatEngine:
         limit = ctx.run.get("max_completion_tokens")
         if limit is not None and ctx.usage()["completion_tokens"] > limit:
             raise RunIncomplete("max_completion_tokens")
-        return not calls or bool(functions)
+        if functions:
+            return True
+        ctx.close_tool_step()  # each model call gets its own step, so the history replays call by call
+        return not calls
 
 
 @dataclass
