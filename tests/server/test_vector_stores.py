@@ -167,6 +167,26 @@ def test_bad_files_end_failed_with_a_reason(client: openai.OpenAI, tmp_path: Pat
         client.vector_stores.files.content(next(iter(ids)), vector_store_id=vs.id)
 
 
+def test_extraction_that_crashes_or_hangs_ends_failed(make_server: Callable[..., EmbeddedServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def broken(path: Path, filename: str, *args: Any) -> Any:
+        if filename == "slow.txt":
+            time.sleep(1)
+        raise RuntimeError("extractor bug")
+
+    monkeypatch.setattr(ingest, "prepare_chunks", broken)
+    monkeypatch.setattr(ingest, "TIMEOUT_S", 0.3)
+    with sync_client(make_server().base_url) as client:
+        crash = upload(client, tmp_path, "crash.txt", "text")
+        slow = upload(client, tmp_path, "slow.txt", "text")
+        vs = client.vector_stores.create(name="broken", file_ids=[crash, slow])
+        vs = wait_files(client, vs.id)
+        assert vs.file_counts.failed == 2 and vs.status == "completed"
+        crashed = client.vector_stores.files.retrieve(crash, vector_store_id=vs.id).last_error
+        assert crashed.code == "server_error" and "RuntimeError" in crashed.message
+        hung = client.vector_stores.files.retrieve(slow, vector_store_id=vs.id).last_error
+        assert hung.code == "server_error" and "longer than" in hung.message
+
+
 async def test_async_batch_upload_and_poll_with_existing_file_ids(aclient: openai.AsyncOpenAI, tmp_path: Path) -> None:
     (tmp_path / "one.txt").write_text("first file about otters")
     (tmp_path / "two.txt").write_text("second file about beavers")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("asst_tui.server")
 
 FILE_KIND = "vector_store.file"
-WORKERS = 2  # files extracted at once: bounds CPU and memory (a 10 MB text file peaks near 100 MB)
+WORKERS = 2  # files extracted at once: bounds CPU and memory (a 10 MB text file adds about 45 MB at its peak)
 TIMEOUT_S = 300.0  # longest extraction before a file fails
 
 
@@ -51,6 +51,7 @@ class Ingester:
         self.store = store
         self.index = index
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="asst-tui-ingest")
+        self._slots = asyncio.Semaphore(WORKERS)  # so a file's time limit starts when its extraction does
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     def submit(self, vector_store_id: str, file_id: str) -> None:
@@ -63,14 +64,14 @@ class Ingester:
         if task is not None:
             task.cancel()
 
-    async def in_thread(self, function: Any, *args: Any) -> Any:
+    async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, function, *args)
 
     async def recover(self) -> None:
         """On start: drop chunks nothing owns, and ingest again what a stopped server left in progress."""
         live = {(row["vector_store_id"], row["id"]) for row in self.store.all_of(FILE_KIND) if row["status"] in ("in_progress", "completed")}
-        for vector_store_id, file_id in await self.in_thread(self.index.indexed) - live:
-            await self.in_thread(self.index.remove, vector_store_id, file_id)
+        for vector_store_id, file_id in await self._in_thread(self.index.indexed) - live:
+            await self._in_thread(self.index.remove, vector_store_id, file_id)
         for row in self.store.select(FILE_KIND, {"status": "in_progress"}):
             self.submit(row["vector_store_id"], row["id"])
 
@@ -88,30 +89,29 @@ class Ingester:
     async def _ingest(self, vector_store_id: str, file_id: str) -> None:
         key = file_key(vector_store_id, file_id)
         try:
-            row = self._row(vector_store_id, file_id)
-            info = self.store.get("file", file_id)
-            if row is None:
-                return
-            if info is None:
-                raise ExtractError("invalid_file", f"The file {file_id} was deleted before it could be indexed.")
-            static = row["chunking_strategy"]["static"]
-            chunks, size = await asyncio.wait_for(
-                self.in_thread(prepare_chunks, self.store.file_path(file_id), info["filename"], static["max_chunk_size_tokens"], static["chunk_overlap_tokens"]),
-                TIMEOUT_S,
-            )
-            if self._row(vector_store_id, file_id) is None:
-                return
-            await self.in_thread(self.index.replace, vector_store_id, file_id, chunks)
+            async with self._slots:
+                row = self._row(vector_store_id, file_id)
+                if row is None:
+                    return
+                info = self.store.get("file", file_id)
+                if info is None:
+                    raise ExtractError("invalid_file", f"The file {file_id} was deleted before it could be indexed.")
+                static = row["chunking_strategy"]["static"]
+                chunks, size = await asyncio.wait_for(
+                    self._in_thread(prepare_chunks, self.store.file_path(file_id), info["filename"], static["max_chunk_size_tokens"], static["chunk_overlap_tokens"]),
+                    TIMEOUT_S,
+                )
+                if self._row(vector_store_id, file_id) is None:
+                    return
+                await self._in_thread(self.index.replace, vector_store_id, file_id, chunks)
             if (row := self._row(vector_store_id, file_id)) is None:  # cancelled or deleted meanwhile
-                await self.in_thread(self.index.remove, vector_store_id, file_id)
+                await self._in_thread(self.index.remove, vector_store_id, file_id)
                 return
             self._finish(row, "completed", None, usage_bytes=size)
         except ExtractError as exc:
             self._fail(vector_store_id, file_id, exc.code, exc.message)
         except asyncio.TimeoutError:
             self._fail(vector_store_id, file_id, "server_error", f"Extracting the text took longer than {TIMEOUT_S:.0f} s.")
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:
             log.exception("ingest of %s failed", key)
             self._fail(vector_store_id, file_id, "server_error", f"The server could not index the file: {type(exc).__name__}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -166,14 +167,14 @@ async def delete_vector_store_file(request: Request) -> Response:
 
 async def vector_store_file_content(request: Request) -> Response:
     """The file's text as the index reads it (extracted again: cheap next to keeping a copy)."""
-    service, store = _services(request)
+    _, store = _services(request)
     row = _file_of(request)
     info = store.get("file", row["id"])
     if info is None:
         raise not_found("file", row["id"])
     path = store.file_path(row["id"])
     try:
-        text = await service.ingester.in_thread(lambda: extract_text(path.read_bytes(), info["filename"]))
+        text = await asyncio.to_thread(lambda: extract_text(path.read_bytes(), info["filename"]))
     except (ExtractError, OSError) as exc:
         raise bad_request(f"The content of {info['filename']} can't be read: {getattr(exc, 'message', exc)}", param="file_id") from None
     return JSONResponse({"object": "vector_store.file_content.page", "data": [{"type": "text", "text": text}], "has_more": False, "next_page": None})

@@ -33,7 +33,11 @@ READY_POLL_S = 0.05
 
 
 class VectorStores:
-    """The vector stores of one server, their background ingest and their search index."""
+    """The vector stores of one server, their background ingest and their search index.
+
+    Index removals run in the default thread pool, not the ingester's: a delete never waits behind a
+    long extraction (only, briefly, behind an index write).
+    """
 
     def __init__(self, store: Store, data_dir: Path) -> None:
         self.store = store
@@ -92,7 +96,7 @@ class VectorStores:
         for row in self.store.children(FILE_KIND, vs["id"]):
             self.ingester.cancel(file_key(vs["id"], row["id"]))
         self.store.delete_tree(vs["id"])
-        await self.ingester.in_thread(self.index.remove, vs["id"])
+        await asyncio.to_thread(self.index.remove, vs["id"])
 
     @staticmethod
     def _expires_at(vs: dict[str, Any]) -> int | None:
@@ -152,7 +156,7 @@ class VectorStores:
         key = file_key(row["vector_store_id"], row["id"])
         self.ingester.cancel(key)
         self.store.delete(key)
-        await self.ingester.in_thread(self.index.remove, row["vector_store_id"], row["id"])
+        await asyncio.to_thread(self.index.remove, row["vector_store_id"], row["id"])
 
     async def forget_file(self, file_id: str) -> None:
         """A deleted file leaves every vector store, as in the hosted API."""
@@ -160,7 +164,7 @@ class VectorStores:
             key = file_key(row["vector_store_id"], file_id)
             self.ingester.cancel(key)
             self.store.delete(key)
-        await self.ingester.in_thread(self.index.remove, None, file_id)
+        await asyncio.to_thread(self.index.remove, None, file_id)
 
     # ---- batches ------------------------------------------------------------------------------
 
