@@ -40,8 +40,16 @@ def to_definition(assistant: dict[str, Any]) -> dict[str, Any]:
     for field in FIELDS:
         value = assistant.get(field)
         if value is not None and value != {}:
-            definition[field] = value
+            definition[field] = [_tool_definition(tool) for tool in value] if field == "tools" else value
     return definition
+
+
+def _tool_definition(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool without the nulls an SDK dump adds (description, strict...); nulls inside a schema are kept."""
+    clean = {key: value for key, value in tool.items() if value is not None}
+    if isinstance(clean.get("function"), dict):
+        clean["function"] = {key: value for key, value in clean["function"].items() if value is not None}
+    return clean
 
 
 def dumps(definition: dict[str, Any], fmt: str) -> str:
