@@ -1,4 +1,4 @@
-"""Command line entry: `asst-tui` (the TUI), `asst-tui serve`, `asst-tui export`.
+"""Command line entry: `asst-tui` (the TUI), `asst-tui serve`, `export`, `threads`, `send` and `assistant`.
 
 Heavy packages (textual, openai, the server) are imported only by the command that needs them,
 so `--version`, `--help` and the first frame of the TUI stay fast.
@@ -19,7 +19,9 @@ def _tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asst-tui",
         description="A terminal client for the OpenAI Assistants API v2 protocol.",
-        epilog="Commands: 'asst-tui serve --help' (embedded server), 'asst-tui export --help' (transcripts).",
+        epilog="Commands: 'asst-tui serve --help' (embedded server), 'asst-tui export --help' (transcripts), "
+        "'asst-tui threads --help' (the registry), 'asst-tui send --help' (one turn from the shell), "
+        "'asst-tui assistant --help' (assistant definitions as files).",
     )
     parser.add_argument("--version", action="version", version=f"asst-tui {__version__}")
     parser.add_argument("--profile", help="profile name from config.toml (default: the configured default, else 'local')")
@@ -63,6 +65,43 @@ def _export_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _profile_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--profile", help="profile name from config.toml")
+    parser.add_argument("--base-url", help="use this base URL instead of the profile's")
+    return parser
+
+
+def _threads_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asst-tui threads", description="List the threads the registry holds for a profile.")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return _profile_options(parser)
+
+
+def _send_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asst-tui send",
+        usage="asst-tui send THREAD_ID TEXT | asst-tui send --new [--assistant ID] TEXT",
+        description="Run one turn and stream the reply to stdout; exits non-zero unless the run completes. "
+        "TEXT '-' reads the message from stdin. Function calls are answered only by handlers marked auto = true.",
+    )
+    parser.add_argument("words", nargs="+", metavar="THREAD_ID TEXT", help="the thread (unless --new) and the message")
+    parser.add_argument("--new", action="store_true", help="start a new thread (recorded in the registry)")
+    parser.add_argument("--assistant", help="assistant ID (default: the thread's, the profile's default, or the last used)")
+    return _profile_options(parser)
+
+
+def _assistant_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="asst-tui assistant", description="Assistant definitions as TOML or JSON files.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{export,import}")
+    export = _profile_options(actions.add_parser("export", help="write an assistant's definition to a file or stdout"))
+    export.add_argument("assistant_id", help="the assistant to export")
+    export.add_argument("--format", choices=["toml", "json"], help="TOML (default) or JSON; default: from -o's suffix")
+    export.add_argument("-o", "--output", help="file to write (default: stdout)")
+    load = _profile_options(actions.add_parser("import", help="create an assistant from a file, or update the one its id names"))
+    load.add_argument("file", help="a .toml or .json definition")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "serve":
@@ -73,6 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .export_cmd import run_export
 
         return run_export(_export_parser().parse_args(args[1:]))
+    if args and args[0] == "threads":
+        from .threads_cmd import run_threads
+
+        return run_threads(_threads_parser().parse_args(args[1:]))
+    if args and args[0] == "send":
+        from .send_cmd import run_send
+
+        return run_send(_send_parser().parse_args(args[1:]))
+    if args and args[0] == "assistant":
+        from .assistant_cmd import run_assistant
+
+        return run_assistant(_assistant_parser().parse_args(args[1:]))
     options = _tui_parser().parse_args(args)
     from .tui.launch import run_tui
 

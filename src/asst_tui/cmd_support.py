@@ -1,0 +1,32 @@
+"""What the non-interactive commands share: the profile they act for, and how they report a backend failure."""
+
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+from typing import TYPE_CHECKING
+
+from .config import Config, ConfigError, Profile, load_config
+
+if TYPE_CHECKING:
+    from .client.errors import BackendError
+
+
+def command_profile(args: Namespace) -> tuple[Config, Profile] | None:
+    """The config and the profile `--profile`/`--base-url` name; None (after saying why on stderr) if there is none."""
+    from .tui.bootstrap import effective_profile
+
+    config, problems = load_config()
+    for problem in problems:
+        print(f"asst-tui: config: {problem}", file=sys.stderr)
+    try:
+        return config, effective_profile(config.profile(args.profile), args.base_url)
+    except ConfigError as error:
+        print(f"asst-tui: {error}", file=sys.stderr)
+        return None
+
+
+def report(error: BackendError) -> int:
+    """Print what happened and what to do; the exit status for a backend failure."""
+    print(f"asst-tui: {error.message}\n  {error.hint}", file=sys.stderr)
+    return 1
