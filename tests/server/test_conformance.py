@@ -680,6 +680,11 @@ def test_file_search_run_steps_and_citations(api: Api) -> None:
     api.get(f"/threads/{thread['id']}/runs/{run_id}/steps/{steps['data'][0]['id']}", params={"include[]": "step_details.tool_calls[*].file_search.results[*].content"})
     message = api.get(f"/threads/{thread['id']}/messages", params={"run_id": run_id})["data"][0]
     assert {a["type"] for a in message["content"][0]["text"]["annotations"]} == {"file_citation"}
+    # the create-inline helper answers with the store it made, never with the helper itself
+    inline = api.post("/assistants", {"model": "gpt-4o", "tool_resources": {"file_search": {"vector_stores": [{"file_ids": [doc["id"]]}]}}})
+    assert list(inline["tool_resources"]["file_search"]) == ["vector_store_ids"]
+    made = api.post("/threads", {"tool_resources": {"file_search": {"vector_stores": [{"file_ids": [doc["id"]], "metadata": {"a": "b"}}]}}})
+    api.get(f"/vector_stores/{made['tool_resources']['file_search']['vector_store_ids'][0]}")
 
 
 # ---- coverage ------------------------------------------------------------------------------------

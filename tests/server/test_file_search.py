@@ -223,3 +223,23 @@ def test_an_expired_vector_store_fails_the_run(make_server: Callable[..., Embedd
         run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=20)
         assert run.status == "failed" and run.last_error.code == "server_error"
         assert vs.id in run.last_error.message and "expired" in run.last_error.message
+
+
+def test_tool_resources_can_create_the_vector_store_inline(client: openai.OpenAI, tmp_path: Path) -> None:
+    guide = client.files.create(file=write(tmp_path, "guide.txt", "The ferry to Bergen leaves at nine.").open("rb"), purpose="assistants")
+    assistant = client.beta.assistants.create(model="demo", tools=[{"type": "file_search"}], tool_resources={"file_search": {"vector_stores": [
+        {"file_ids": [guide.id], "metadata": {"made": "inline"}, "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 200, "chunk_overlap_tokens": 0}}},
+    ]}})
+    [store_id] = assistant.tool_resources.file_search.vector_store_ids
+    store = client.vector_stores.retrieve(store_id)
+    assert store.metadata == {"made": "inline"} and store.file_counts.total == 1
+    assert client.beta.assistants.retrieve(assistant.id).tool_resources.file_search.vector_store_ids == [store_id]
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "When does the ferry leave?"}],
+                                        tool_resources={"file_search": {"vector_stores": [{"file_ids": [guide.id]}]}})
+    [thread_store] = thread.tool_resources.file_search.vector_store_ids
+    assert thread_store != store_id
+    run = client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=20)
+    reply = client.beta.threads.messages.list(thread_id=thread.id, run_id=run.id).data[0].content[0].text
+    assert {a.file_citation.file_id for a in reply.annotations} == {guide.id}
+    with pytest.raises(openai.BadRequestError, match="at most 1 vector store"):
+        client.beta.threads.create(tool_resources={"file_search": {"vector_store_ids": [store_id], "vector_stores": [{"file_ids": [guide.id]}]}})

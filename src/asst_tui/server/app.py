@@ -112,6 +112,7 @@ def _assistant_params(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
 async def create_assistant(request: Request) -> Response:
     params = _assistant_params(await _body(request, ASSISTANT_FIELDS), creating=True)
     _check_files_exist(request, params.get("tool_resources"))
+    _state(request).vector_stores.create_inline(params.get("tool_resources"))
     return JSONResponse(_state(request).store.insert("assistant", objects.assistant(params)))
 
 
@@ -127,6 +128,7 @@ async def update_assistant(request: Request) -> Response:
     assistant = _get(request, "assistant", request.path_params["assistant_id"])
     params = _assistant_params(await _body(request, ASSISTANT_FIELDS), creating=False)
     _check_files_exist(request, params.get("tool_resources"))
+    _state(request).vector_stores.create_inline(params.get("tool_resources"))
     for key, value in params.items():
         if value is None and key in ("temperature", "top_p"):
             continue
@@ -216,6 +218,7 @@ def _new_thread(request: Request, body: dict[str, Any], param: str = "") -> tupl
 
 def _save_thread(request: Request, thread: dict[str, Any], messages: list[dict[str, Any]]) -> None:
     store = _state(request).store
+    _state(request).vector_stores.create_inline(thread["tool_resources"])
     store.insert("thread", thread)
     for message in messages:
         store.insert("message", message, parent=thread["id"])
@@ -240,6 +243,7 @@ async def update_thread(request: Request) -> Response:
     if "tool_resources" in body:
         thread["tool_resources"] = v.tool_resources(body) or {}
         _check_files_exist(request, thread["tool_resources"])
+        _state(request).vector_stores.create_inline(thread["tool_resources"])
     return JSONResponse(_state(request).store.put(thread))
 
 

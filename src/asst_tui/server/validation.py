@@ -182,6 +182,8 @@ def tool_resources(body: dict[str, Any], key: str = "tool_resources") -> dict[st
     if search is not None:
         ids = _string_list(search, "vector_store_ids", f"{key}.file_search")
         result["file_search"] = {"vector_store_ids": ids}
+        if search.get("vector_stores") is not None:  # the create-inline helper: checked and made by VectorStores
+            result["file_search"]["vector_stores"] = search["vector_stores"]
     return result
 
 
