@@ -105,7 +105,7 @@ class RunOverridesScreen(FormScreen):
         if model := self.value("model").strip():
             params["model"] = model
         for name in ("instructions", "additional_instructions"):
-            if text := self.value(name):
+            if (text := self.value(name)).strip():
                 params[name] = text
         try:
             if (temperature := _number(self.value("temperature"), float, 0, 2)) is not None:
