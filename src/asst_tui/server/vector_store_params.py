@@ -115,6 +115,23 @@ def batch_files(body: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None, 
     return entries
 
 
+def inline_vector_stores(value: Any, param: str) -> list[dict[str, Any]]:
+    """tool_resources.file_search.vector_stores: [{file_ids, chunking_strategy, metadata}], normalised."""
+    if not isinstance(value, list):
+        raise bad_request(f"Invalid type for '{param}': expected an array.", param=param, code="invalid_type")
+    helpers = []
+    for i, item in enumerate(value):
+        where = f"{param}[{i}]"
+        if not isinstance(item, dict):
+            raise bad_request(f"Invalid type for '{where}': expected an object.", param=where, code="invalid_type")
+        only_keys(item, {"file_ids", "chunking_strategy", "metadata"}, where)
+        ids = item.get("file_ids") or []
+        if not isinstance(ids, list) or not all(isinstance(file_id, str) for file_id in ids):
+            raise bad_request(f"Invalid type for '{where}.file_ids': expected an array of file ids.", param=f"{where}.file_ids", code="invalid_type")
+        helpers.append({"file_ids": ids, "chunking_strategy": chunking_strategy(item, f"{where}.chunking_strategy"), "metadata": v.metadata(item)})
+    return helpers
+
+
 def search_request(body: dict[str, Any]) -> dict[str, Any]:
     """query (a string or non-empty array of strings), max_num_results, filters, ranking_options, rewrite_query."""
     query = body.get("query")

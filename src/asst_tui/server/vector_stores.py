@@ -15,9 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import validation as v
 from . import vector_store_params as p
-from .attribute_filters import matches, only_keys
+from .attribute_filters import matches
 from .chunking import default_strategy
 from .errors import APIError, bad_request, not_found
 from .ids import new_id
@@ -228,30 +227,21 @@ class VectorStores:
     # ---- assistants, threads and runs -------------------------------------------------------
 
     def check_resources(self, resources: dict[str, Any] | None, param: str = "tool_resources") -> None:
-        """tool_resources.file_search names at most one vector store, an existing one or one to make
-        (`vector_stores`: [{file_ids, chunking_strategy, metadata}], checked and normalised here)."""
+        """tool_resources.file_search names at most one vector store: an existing one, or one to make
+        (the `vector_stores` helper, normalised here for create_inline)."""
         search = (resources or {}).get("file_search") or {}
         ids = search.get("vector_store_ids") or []
         helpers = search.get("vector_stores")
         if helpers is not None:
-            search["vector_stores"] = helpers = [self._inline_store(item, f"{param}.file_search.vector_stores[{i}]") for i, item in enumerate(_list(helpers, f"{param}.file_search.vector_stores"))]
+            search["vector_stores"] = helpers = p.inline_vector_stores(helpers, f"{param}.file_search.vector_stores")
         if len(ids) + len(helpers or []) > 1:
             where = f"{param}.file_search.vector_store_ids"
             raise bad_request(f"Invalid '{where}': at most 1 vector store can be attached, got {len(ids) + len(helpers or [])}.", param=where, code="array_above_max_length")
         for vector_store_id in ids:
             self.get(vector_store_id)
-
-    def _inline_store(self, item: Any, param: str) -> dict[str, Any]:
-        if not isinstance(item, dict):
-            raise bad_request(f"Invalid type for '{param}': expected an object.", param=param, code="invalid_type")
-        only_keys(item, {"file_ids", "chunking_strategy", "metadata"}, param)
-        file_ids = [file_id for file_id in _list(item.get("file_ids") or [], f"{param}.file_ids") if isinstance(file_id, str)]
-        if len(file_ids) != len(item.get("file_ids") or []):
-            raise bad_request(f"Invalid type for '{param}.file_ids': expected an array of file ids.", param=f"{param}.file_ids", code="invalid_type")
-        for file_id in file_ids:
+        for file_id in (file_id for helper in helpers or [] for file_id in helper["file_ids"]):
             if self.store.get("file", file_id) is None:
                 raise not_found("file", file_id)
-        return {"file_ids": file_ids, "chunking_strategy": p.chunking_strategy(item, f"{param}.chunking_strategy"), "metadata": v.metadata(item)}
 
     def create_inline(self, resources: dict[str, Any] | None) -> None:
         """Make the vector store a (checked) `vector_stores` helper asks for and name it in vector_store_ids."""
@@ -292,8 +282,3 @@ class VectorStores:
         while time.monotonic() < deadline and any(self._counts(vs["id"])[0]["in_progress"] for vs in self.stores(ids)):
             await asyncio.sleep(READY_POLL_S)
 
-
-def _list(value: Any, param: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise bad_request(f"Invalid type for '{param}': expected an array.", param=param, code="invalid_type")
-    return value
