@@ -7,6 +7,8 @@ from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
 
+import openai
+
 from asst_tui.config import load_config
 from asst_tui.tui.app import AsstApp
 from asst_tui.tui.widgets.chat_message import MessageView
@@ -60,3 +62,8 @@ async def run_done(pilot, status: str = "completed") -> None:
 
 def assistant_texts(app: AsstApp) -> list[str]:
     return [view.source for view in app.chat.query(MessageView) if view.role == "assistant"]
+
+
+def sdk_client(app: AsstApp) -> openai.AsyncOpenAI:
+    """Another client of the app's embedded server, as a script using the openai SDK would be."""
+    return openai.AsyncOpenAI(base_url=app.connection.server.base_url, api_key="test", max_retries=0)

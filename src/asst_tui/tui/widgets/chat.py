@@ -1,4 +1,11 @@
-"""The chat pane: the messages of one thread, newest page first, with streamed text coalesced per frame."""
+"""The chat pane: the messages of one thread, newest page first, with streamed text coalesced per frame.
+
+It follows the bottom itself rather than with Textual's `anchor()`: in Textual 8.2.8 an anchored pane
+whose content is shorter than the view gets a negative scroll offset (textual#6652), and once the user
+has scrolled, scrolling back to the bottom while text streams in does not follow again (textual#6677).
+Here the pane follows while the user is at the bottom, stops when they scroll up, follows again when
+they reach (nearly) the bottom, and scrolls whenever the laid-out content grows.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from ..message_format import render_message
 from .chat_message import MessageView
 
 FRAME_SECONDS = 1 / 30  # streamed text is flushed to the screen at most this often
+FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 
 
 class ChatView(VerticalScroll, can_focus=True):
@@ -30,6 +38,8 @@ class ChatView(VerticalScroll, can_focus=True):
         self._views: dict[str, MessageView] = {}
         self._pending: dict[str, list[str]] = {}
         self._flush_scheduled = False
+        self.following = True  # keep the newest content in view
+        self._stick_scheduled = False
 
     # --- whole thread -------------------------------------------------------------------------
 
@@ -42,7 +52,8 @@ class ChatView(VerticalScroll, can_focus=True):
         with self.app.batch_update():
             await self.remove_children()
             await self.mount_all([self._view_for(message) for message in messages])
-        self.anchor()
+        self.following = True
+        self.follow()
 
     async def show_older(self, messages: list[dict[str, Any]], has_older: bool) -> None:
         """Mount an older page above the current first message, keeping what the user looks at in place."""
@@ -75,8 +86,30 @@ class ChatView(VerticalScroll, can_focus=True):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
+        if new >= self.max_scroll_y or (new > old and new >= self.max_scroll_y - FOLLOW_SLACK):
+            self.following = True
+        elif new < old:
+            self.following = False
         if new <= 0 and new < old and self.has_older and not self._loading_older:
             self.request_older()
+
+    def follow(self) -> None:
+        """Scroll to the end once the latest change is laid out, if the user is following the bottom."""
+        if self.following and not self._stick_scheduled:
+            self._stick_scheduled = True
+            self.call_after_refresh(self._stick)
+
+    def _stick(self) -> None:
+        self._stick_scheduled = False
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def watch_virtual_size(self) -> None:
+        """Content grew or re-wrapped (a new scrollbar narrows the pane, for one): stay at the end."""
+        self.follow()
+
+    def on_resize(self) -> None:
+        self.follow()
 
     def request_older(self) -> None:
         first = next((child for child in self.children if isinstance(child, MessageView) and child.message_id), None)
@@ -92,8 +125,6 @@ class ChatView(VerticalScroll, can_focus=True):
         if message_id:
             self._views[message_id] = view
         await self.mount(view)
-        if self.is_anchored:
-            self.anchor()
         return view
 
     async def add_note(self, markdown: str, severity: str = "") -> MessageView:

@@ -1,0 +1,106 @@
+"""The chat pane follows the bottom while a reply streams, unless the user scrolls up; older pages load on scroll-up."""
+
+from __future__ import annotations
+
+from asst_tui.tui.app import PAGE_SIZE
+from asst_tui.tui.widgets.chat_message import MessageView
+
+from .helpers import SIZE, assistant_texts, make_app, ready, run_done, sdk_client, send, wait_for, write_config
+
+
+def at_end(chat) -> bool:
+    return chat.max_scroll_y > 0 and chat.scroll_y == chat.max_scroll_y
+
+
+async def streaming(pilot, words: int = 30) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: assistant_texts(app) and len(assistant_texts(app)[-1].split()) > words, what="streaming")
+
+
+async def test_short_content_sits_at_the_bottom_without_a_negative_offset(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.pause(0.1)
+        chat = app.chat
+        assert chat.scroll_y == 0
+        [welcome] = chat.children
+        assert welcome.region.bottom >= chat.content_region.bottom - 1  # next to the prompt, no gap below
+
+
+async def test_a_long_reply_is_followed_to_its_end(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/lorem 400")
+        await run_done(pilot)
+        assert at_end(app.chat)
+
+
+async def test_scrolling_back_down_mid_stream_follows_again(home):
+    write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 3\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/lorem 5000")
+        await streaming(pilot, 150)
+        chat = app.chat
+        chat.scroll_to(y=chat.max_scroll_y - 10, animate=False)  # the wheel, a key or the scrollbar
+        await pilot.pause(0.1)
+        assert not at_end(chat)
+        chat.scroll_to(y=chat.max_scroll_y, animate=False)  # back to the end, as text keeps coming
+        bottom = chat.max_scroll_y
+        await wait_for(pilot, lambda: chat.max_scroll_y > bottom + 10, what="more text")
+        await pilot.press("escape")
+        await run_done(pilot, "cancelled")
+        assert at_end(chat)
+
+
+async def test_scrolling_up_mid_stream_stays_put(home):
+    write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 3\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/lorem 600")
+        await streaming(pilot, 150)
+        app.chat.scroll_to(y=app.chat.max_scroll_y - 10, animate=False)
+        await pilot.pause(0.1)
+        position = app.chat.scroll_y
+        await run_done(pilot)
+        assert app.chat.scroll_y == position
+        assert app.chat.max_scroll_y > position + 20  # the reply went on below
+
+
+async def test_scrolling_to_the_top_loads_older_pages_and_keeps_the_view(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        client = sdk_client(app)
+        total = PAGE_SIZE + 15
+        thread = await client.beta.threads.create(
+            messages=[{"role": "user", "content": f"message {n}"} for n in range(1, 21)]
+        )
+        for n in range(21, total + 1):
+            await client.beta.threads.messages.create(thread.id, role="user", content=f"message {n}")
+        await client.close()
+        app.registry.adopt_thread(app.identity, thread.id)
+        await app.open_thread(thread.id)
+        chat = app.chat
+
+        def shown() -> list[str]:
+            return [view.source for view in chat.query(MessageView)]
+
+        await wait_for(pilot, lambda: len(shown()) == PAGE_SIZE, what="the newest page")
+        assert shown()[0] == f"message {total - PAGE_SIZE + 1}" and shown()[-1] == f"message {total}"
+        assert chat.has_older
+        await pilot.pause(0.1)
+        assert at_end(chat)
+        first = next(view for view in chat.query(MessageView) if view.source == shown()[0])
+        chat.focus()
+        await pilot.press("home")
+        await wait_for(pilot, lambda: len(shown()) == total, what="the older page")
+        assert shown()[:2] == ["message 1", "message 2"]
+        assert not chat.has_older
+        await pilot.pause(0.1)
+        assert chat.scroll_y > 0
+        assert first.region.height and abs(first.region.y - chat.content_region.y) <= 1  # the same message in view
