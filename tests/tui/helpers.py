@@ -60,6 +60,27 @@ async def run_done(pilot, status: str = "completed") -> None:
     await pilot.pause(0.1)
 
 
+async def tool_prompt(pilot) -> None:
+    """Wait until the function-call prompt is open and its first output field has the focus."""
+    from textual.widgets import TextArea
+
+    from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
+
+    app = pilot.app
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, ToolOutputsScreen) and isinstance(app.focused, TextArea), what="tool prompt"
+    )
+
+
+def notes(app: AsstApp) -> list[str]:
+    """What asst-tui itself said in the chat pane (errors, hints, the welcome)."""
+    return [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+
+
+def notifications(app: AsstApp) -> list[str]:
+    return [str(notification.message) for notification in app._notifications]
+
+
 def assistant_texts(app: AsstApp) -> list[str]:
     return [view.source for view in app.chat.query(MessageView) if view.role == "assistant"]
 

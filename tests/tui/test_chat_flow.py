@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
 from asst_tui.tui.widgets.chat_message import MessageView
 from asst_tui.tui.widgets.run_panel import CodeCallView
 
-from .helpers import SIZE, assistant_texts, make_app, ready, run_done, send, wait_for, write_config
+from .helpers import SIZE, assistant_texts, make_app, ready, run_done, send, tool_prompt, wait_for, write_config
 
 
 async def test_first_run_creates_demo_assistant_thread_and_welcome(home):
@@ -79,7 +78,7 @@ async def test_function_call_opens_the_prompt_and_submitting_finishes_the_run(ho
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, 'get_current_temperature {"location": "Paris", "unit": "celsius"}')
-        await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="tool prompt")
+        await tool_prompt(pilot)
         await pilot.press(*'{"temperature": 21}')
         await pilot.press("ctrl+s")
         await run_done(pilot)
@@ -91,11 +90,11 @@ async def test_thread_waiting_for_outputs_reopens_the_prompt_after_a_restart(hom
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, 'get_current_temperature {"location": "Oslo", "unit": "celsius"}')
-        await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="tool prompt")
+        await tool_prompt(pilot)
         thread_id = app.thread_id
     again = make_app()
     async with again.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(again.screen, ToolOutputsScreen), what="tool prompt again")
+        await tool_prompt(pilot)
         assert again.thread_id == thread_id
         await pilot.press(*"33", "ctrl+s")
         await run_done(pilot)

@@ -46,6 +46,7 @@ BINDINGS = [
     Binding("ctrl+b", "toggle_panel", "Run panel"),
     Binding("ctrl+s", "save_transcript", "Save"),
     Binding("escape", "cancel_run", "Cancel run"),
+    Binding("f6", "answer_function_call", "Answer function call", priority=True),  # over TextArea's F6 (select line)
     Binding("f2", "rename_thread", "Rename thread", show=False),
     Binding("f3", "toggle_archive", "Archive/unarchive thread", show=False),
     Binding("f8", "delete_thread", "Delete thread", show=False),
@@ -59,7 +60,13 @@ BINDINGS = [
     Binding("ctrl+q", "quit", "Quit"),
 ]
 
-HELP_ROWS = [("enter", "Send the message"), ("ctrl+j", "New line in the message"), ("ctrl+p", "Command palette")]
+WAITING_HINT = "F6 answers it, Esc cancels the run"
+
+HELP_ROWS = [  # keys handled by widgets rather than app bindings
+    Binding("enter", "", "Send the message"),
+    Binding("ctrl+j", "", "New line in the message"),
+    Binding("ctrl+p", "", "Command palette"),
+]
 
 
 class AsstApp(App[None]):
@@ -448,7 +455,13 @@ class AsstApp(App[None]):
     @on(PromptArea.Submitted)
     async def _submitted(self, event: PromptArea.Submitted) -> None:
         if self.flow is not None:
-            self.notify("A run is still going. Wait for it, or press Esc to cancel it.", severity="warning")
+            if self.flow.waiting is not None:
+                what = "The run waits for function outputs"
+                todo = "Press F6 to answer the function call, or Esc to cancel the run."
+            else:
+                what, todo = "A run is still going", "Wait for it, or press Esc to cancel it."
+            self.notify(f"{what}, so nothing was sent; your message stays in the prompt. {todo}",
+                        title="Not sent", severity="warning", markup=False)
             return
         if self.offline:
             self.notify(
@@ -495,6 +508,8 @@ class AsstApp(App[None]):
                 await view.remove()
                 self.prompt.restore_draft(text)
             await self._backend_failed(error, thread_id)
+            if error.kind == "locked":
+                await self._pick_up_run(thread_id)  # show that run, and let Esc cancel it
         finally:
             if self.flow is flow and flow.run_id is None:
                 self.run_finished(flow)
@@ -509,11 +524,25 @@ class AsstApp(App[None]):
             self.registry.mark_stale(self.identity, thread_id)
             self.refresh_sidebar()
         self.set_run_status("offline" if error.kind == "connection" else "idle")
-        await self.show_problem(error.message, error.hint)
+        if error.kind == "locked":
+            await self.show_problem(
+                f"Not sent: another run is still going on this thread ({error.message})",
+                "Your message is back in the prompt. Wait for that run to finish, or press Esc to cancel it; "
+                "then press Enter again.",
+            )
+        else:
+            await self.show_problem(error.message, error.hint)
 
     def active_run_started(self, flow: RunFlow) -> None:
         self.flow = flow
         self.refresh_bindings()
+
+    def run_waiting(self, flow: RunFlow) -> None:
+        """The function-call prompt was closed: the run waits until F6 answers it or Esc cancels it."""
+        if self.flow is flow:
+            self.set_run_status("requires_action", WAITING_HINT)
+            self.refresh_bindings()
+            self.notify(f"The run waits for function outputs. {WAITING_HINT}.", title="Run waiting", markup=False)
 
     def run_finished(self, flow: RunFlow) -> None:
         if self.flow is flow:
@@ -522,13 +551,21 @@ class AsstApp(App[None]):
                 self.registry.touch_thread(self.identity, self.thread_id)
         self.refresh_bindings()
 
-    def set_run_status(self, status: str) -> None:
+    def set_run_status(self, status: str, hint: str = "") -> None:
         self.status_line.status = status
+        self.status_line.hint = hint
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
             return self.flow is not None
+        if action == "answer_function_call":
+            return self.flow is not None and self.flow.waiting is not None
         return True
+
+    def action_answer_function_call(self) -> None:
+        flow = self.flow
+        if flow is not None and flow.waiting is not None:
+            self.run_worker(flow.reopen, group="run", exclusive=True)
 
     async def action_cancel_run(self) -> None:
         await self.cancel_active_run()
@@ -541,6 +578,9 @@ class AsstApp(App[None]):
             return
         if flow.run_id is None:
             self.notify("The run has not started yet; try Esc again in a moment.")
+            return
+        if flow.waiting is not None:  # no stream follows it: cancel and poll it to its end
+            self.run_worker(flow.cancel, group="run", exclusive=True)
             return
         self.set_run_status("cancelling")
         try:
@@ -651,8 +691,7 @@ class AsstApp(App[None]):
     # --- help and command palette -------------------------------------------------------------
 
     def key_rows(self) -> list[tuple[str, str]]:
-        rows = [(self.get_key_display(binding), binding.description) for binding in BINDINGS]
-        return rows + HELP_ROWS
+        return [(self.get_key_display(binding), binding.description) for binding in BINDINGS + HELP_ROWS]
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
@@ -662,7 +701,7 @@ class AsstApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in BINDINGS:
-            if binding.action in ("help", "quit"):
+            if binding.action in ("help", "quit") or self.check_action(binding.action, ()) is False:
                 continue
             key = self.get_key_display(binding)
             yield SystemCommand(binding.description, f"{binding.description} ({key})", _runner(self, binding.action))

@@ -1,7 +1,7 @@
 """Follow one run: route its events to the chat pane, the run panel and the status line.
 
-Also the function-call prompt (requires_action → ToolOutputsScreen → submit_tool_outputs) and the
-re-sync after a dropped stream. Runs inside a worker of the app.
+Also the function-call prompt (requires_action → ToolOutputsScreen → submit_tool_outputs), a run left
+waiting when the prompt is closed, and the re-sync after a dropped stream. Runs inside a worker of the app.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from ..client.errors import BackendError
 from ..client.events import (
     CodeImage,
     CodeLogs,
@@ -26,6 +27,7 @@ from ..client.events import (
     ToolCallStarted,
     Usage,
 )
+from ..client.stream import required_calls
 from .text import visible
 
 if TYPE_CHECKING:
@@ -44,16 +46,35 @@ class RunFlow:
         self.thread_id = thread_id
         self.run_id: str | None = None
         self.drafts: dict[str, str] = {}  # tool call id -> output typed so far
+        self.waiting: RequiresAction | None = None  # the run waits for outputs and the prompt is closed
 
     @property
     def backend(self):
         return self.app.connection.backend
 
     async def follow(self, events: AsyncIterator[RunEvent]) -> None:
-        """Consume a stream, then keep going through function-call prompts until the run stops."""
-        while events is not None:
-            waiting = await self._consume(events)
-            events = await self._answer(waiting) if waiting else None
+        """Consume the stream of a new run (a failure to open it propagates), then answer its function calls."""
+        waiting = await self._consume(events)
+        if waiting:
+            await self.answer(waiting)
+
+    async def answer(self, waiting: RequiresAction) -> None:
+        """Prompt for function outputs and follow the run on, until it stops or the prompt is closed."""
+        while waiting:
+            events = await self._prompt(waiting)
+            if events is None:
+                return
+            try:
+                waiting = await self._consume(events)
+            except BackendError as error:
+                await self.app.show_problem(f"The function outputs were not sent: {error.message}", error.hint)
+                await self.settle()
+                return
+
+    async def reopen(self) -> None:
+        """Show the prompt again for a run left waiting (F6)."""
+        if self.waiting:
+            await self.answer(self.waiting)
 
     async def _consume(self, events: AsyncIterator[RunEvent]) -> RequiresAction | None:
         chat, panel = self.app.chat, self.app.run_panel
@@ -79,7 +100,6 @@ class RunFlow:
                     self.app.reveal_panel()
             elif isinstance(event, RequiresAction):
                 panel.apply(event)
-                self.app.set_run_status("requires_action")
                 waiting = event
             elif isinstance(event, RunEnded):
                 await chat.flush()
@@ -87,11 +107,12 @@ class RunFlow:
                 await self._ended(event)
             elif isinstance(event, StreamError):
                 await chat.flush()
+                panel.apply(event)
                 if event.recoverable:
                     await self.resync(event.message)
                 else:
                     await self.app.show_problem(event.message, "Try again; if it keeps happening, check the server's log.")
-                    self.app.set_run_status("failed")
+                    await self.settle()
         return waiting
 
     async def _ended(self, event: RunEnded) -> None:
@@ -108,35 +129,45 @@ class RunFlow:
             await self.app.show_problem("The run expired before it finished.", "Send the message again.", "warning")
         self.app.run_finished(self)
 
-    async def _answer(self, waiting: RequiresAction) -> AsyncIterator[RunEvent] | None:
-        """Show the function-call prompt; return the continued stream, or None when the run is left waiting."""
+    async def _prompt(self, waiting: RequiresAction) -> AsyncIterator[RunEvent] | None:
+        """Show the function-call prompt; the continued stream, or None when the run is cancelled or left waiting."""
         from .screens.tool_outputs import ToolOutputsScreen
 
         self.run_id = waiting.run_id
+        self.waiting = None
+        self.app.set_run_status("requires_action")
         result = await self.app.push_screen_wait(ToolOutputsScreen(waiting.tool_calls, waiting.expires_at, self.drafts))
         if result is None:
-            self.app.notify("The run waits for function outputs. Reopen the thread to answer.", title="Run waiting")
-            self.app.run_finished(self)
+            self.waiting = waiting
+            self.app.run_waiting(self)
             return None
         if result.action == "cancel_run":
-            await self.app.cancel_active_run()
+            await self.cancel()
             return None
         self.app.run_panel.record_outputs(result.outputs)
-        self.drafts.clear()
         return self.backend.submit_tool_outputs(self.thread_id, waiting.run_id, result.outputs)
 
-    async def resync(self, why: str) -> None:
-        """After a dropped stream: retrieve the run and the messages, and keep following the run if it goes on."""
-        from ..client.errors import BackendError
+    async def cancel(self) -> None:
+        """Cancel a run that no stream follows (one waiting for outputs) and see it to its end."""
+        self.waiting = None
+        self.app.set_run_status("cancelling")
+        try:
+            await self.backend.cancel_run(self.thread_id, self.run_id)
+        except BackendError as error:
+            await self.app.show_problem(f"The run was not cancelled: {error.message}", error.hint)
+        await self.settle()
 
+    async def resync(self, why: str) -> None:
+        """After a dropped stream: retrieve the run and its messages, and keep following the run if it goes on."""
         await self.app.show_problem(why, "Re-syncing with the server…", "warning")
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Retrieve the run (no stream is open) and follow it to its end by polling."""
         try:
             run = await self._current_run()
-            await self.app.reload_messages()
         except BackendError as error:
-            self.app.set_run_status("offline")
-            await self.app.show_problem(error.message, error.hint)
-            self.app.run_finished(self)
+            await self._lost(error)
             return
         await self.watch(run)
 
@@ -147,21 +178,31 @@ class RunFlow:
 
     async def watch(self, run: dict[str, Any] | None) -> None:
         """Follow a run we have no stream for (opened thread, dropped stream) by polling it."""
-        while run is not None and run.get("status") in ACTIVE:
-            self.run_id = run["id"]
-            self.app.active_run_started(self)
-            self.app.set_run_status(run["status"])
-            if run["status"] == "requires_action":
-                action = run.get("required_action") or {}
-                calls = (action.get("submit_tool_outputs") or {}).get("tool_calls") or []
-                waiting = RequiresAction(run["id"], calls, run.get("expires_at"), run)
-                events = await self._answer(waiting)
-                if events is not None:
-                    await self.follow(events)
-                return
-            await asyncio.sleep(POLL_SECONDS)
-            run = await self.backend.retrieve_run(self.thread_id, run["id"])
-        if run is not None:
-            await self.app.reload_messages()
-            self.app.set_run_status(run.get("status", "idle"))
+        try:
+            while run is not None and run.get("status") in ACTIVE:
+                self.run_id = run["id"]
+                self.app.active_run_started(self)
+                self.app.set_run_status(run["status"])
+                if run["status"] == "requires_action":
+                    await self.answer(RequiresAction(run["id"], required_calls(run), run.get("expires_at"), run))
+                    return
+                await asyncio.sleep(POLL_SECONDS)
+                run = await self.backend.retrieve_run(self.thread_id, run["id"])
+            if run is not None:
+                await self.app.reload_messages()
+        except BackendError as error:
+            await self._lost(error)
+            return
+        if run is None:
+            self.app.set_run_status("idle")
+            self.app.run_finished(self)
+            return
+        ended = RunEnded(run["id"], run["status"], run, run.get("last_error"), run.get("incomplete_details"))
+        self.app.run_panel.apply(ended)
+        await self._ended(ended)
+
+    async def _lost(self, error: BackendError) -> None:
+        """The server could not tell how the run stands; stop following it."""
+        self.app.set_run_status("offline" if error.kind == "connection" else "idle")
+        await self.app.show_problem(error.message, error.hint)
         self.app.run_finished(self)

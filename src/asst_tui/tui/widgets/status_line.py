@@ -24,6 +24,9 @@ STATUS_STYLES = {
 }
 
 
+STATUS_LABELS = {"requires_action": "waiting for function outputs"}
+
+
 class StatusLine(Widget):
     """One line at the top of the main screen."""
 
@@ -31,6 +34,7 @@ class StatusLine(Widget):
     assistant: reactive[str] = reactive("")
     model: reactive[str] = reactive("")
     status: reactive[str] = reactive("connecting")
+    hint: reactive[str] = reactive("")  # what the user can do about the status, e.g. which key answers
 
     def render(self) -> Text:
         line = Text.assemble(("asst-tui", "bold"), "  profile ")
@@ -42,5 +46,7 @@ class StatusLine(Widget):
             line.append("  model ")
             line.append_text(literal(self.model, "bold"))
         line.append("  ● ", style=STATUS_STYLES.get(self.status, ""))
-        line.append(self.status.replace("_", " "), style=STATUS_STYLES.get(self.status, ""))
+        line.append(STATUS_LABELS.get(self.status, self.status.replace("_", " ")), style=STATUS_STYLES.get(self.status, ""))
+        if self.hint:
+            line.append(f" — {self.hint}", style="bold")
         return line

@@ -1,0 +1,116 @@
+"""A run left waiting for function outputs: what the header says, F6 to answer, Esc or Ctrl+X to cancel, and no lost drafts."""
+
+from __future__ import annotations
+
+from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
+from asst_tui.tui.widgets.chat_message import MessageView
+
+from .helpers import (
+    SIZE,
+    assistant_texts,
+    make_app,
+    notes,
+    notifications,
+    ready,
+    run_done,
+    send,
+    tool_prompt,
+    wait_for,
+)
+from .test_text import screen_text
+
+CALL = 'get_current_temperature {"location": "Paris", "unit": "celsius"}'
+
+
+def footer_keys(app) -> set[str]:
+    return {binding.action for (_, binding, enabled, _) in app.active_bindings.values() if enabled and binding.show}
+
+
+async def closed_prompt(pilot) -> None:
+    """Start a function call, type a half answer and close the prompt with Escape."""
+    app = pilot.app
+    await ready(pilot)
+    await send(pilot, CALL)
+    await tool_prompt(pilot)
+    await pilot.press(*'{"temperature": ')
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: not isinstance(app.screen, ToolOutputsScreen), what="prompt closed")
+    await pilot.pause(0.1)
+
+
+async def test_closed_prompt_says_the_run_waits_and_f6_answers_it(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await closed_prompt(pilot)
+        header = screen_text(app).splitlines()[0]
+        assert "waiting for function outputs" in header and "F6" in header and "Esc" in header
+        assert "answer_function_call" in footer_keys(app) and "cancel_run" in footer_keys(app)
+
+        await send(pilot, "hello while it waits")
+        await pilot.pause(0.1)
+        assert app.prompt.text == "hello while it waits"  # the draft stays
+        assert "F6" in notifications(app)[-1] and "Esc" in notifications(app)[-1]
+        assert [view.source for view in app.chat.query(MessageView) if view.role == "user"] == [CALL]
+        assert not any("while a run" in note for note in notes(app))  # no raw lock error
+
+        await pilot.press("f6")
+        await tool_prompt(pilot)
+        await pilot.press("end", *'22}')  # the half answer was kept
+        await pilot.press("ctrl+s")
+        await run_done(pilot)
+        assert '{"temperature": 22}' in assistant_texts(app)[-1]
+        assert "answer_function_call" not in footer_keys(app)
+        assert "F6" not in screen_text(app).splitlines()[0]
+
+        await pilot.press("enter")  # the kept draft goes out now
+        await run_done(pilot)
+        assert "hello while it waits" in assistant_texts(app)[-1]
+
+
+async def test_escape_cancels_a_waiting_run(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await closed_prompt(pilot)
+        app.prompt.focus()
+        await pilot.press("escape")
+        await run_done(pilot, "cancelled")
+        [run] = await app.connection.backend.list_runs(app.thread_id, limit=1)
+        assert run["status"] == "cancelled"
+        await send(pilot, "after the cancel")
+        await run_done(pilot)
+        assert "after the cancel" in assistant_texts(app)[-1]
+
+
+async def test_ctrl_x_in_the_prompt_cancels_and_frees_the_thread(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, CALL)
+        await tool_prompt(pilot)
+        await pilot.press("ctrl+x")
+        await run_done(pilot, "cancelled")
+        await send(pilot, "next one")
+        await run_done(pilot)
+        assert "next one" in assistant_texts(app)[-1]
+
+
+async def test_declined_call_finishes_the_run(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, CALL)
+        await tool_prompt(pilot)
+        await pilot.press("ctrl+d", "ctrl+s")
+        await run_done(pilot)
+        assert "declined by user" in assistant_texts(app)[-1]
+
+
+async def test_f6_is_in_help_and_in_the_palette_only_while_a_run_waits(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        commands = lambda: [command.title for command in app.get_system_commands(app.screen)]  # noqa: E731
+        assert "Answer function call" not in commands()
+        assert ("f6", "Answer function call") in [(key.lower(), text) for key, text in app.key_rows()]
+        await closed_prompt(pilot)
+        assert "Answer function call" in commands()
