@@ -1,15 +1,14 @@
-"""Server throughput: SSE events/s for one long demo run, run-creation latency, concurrent threads.
+"""Benchmark 5, the server: SSE events/s for one long demo run, run-creation latency, 20 threads streaming at once.
 
-    python benchmarks/server.py [--quick]
+    python benchmarks/server.py [--quick]      (or python -m benchmarks --only server)
 
-Runs offline against the embedded server (demo engine, zero delay) in a temp dir; prints a table.
+Runs offline against the embedded server (demo engine, zero delay) in a temp dir, in this process.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import tempfile
 import time
@@ -18,15 +17,14 @@ from pathlib import Path
 
 import openai
 
-from asst_tui.server import ServerConfig, start_server
+if not __package__:  # run as a script: make the harness importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from asst_tui.server import ServerConfig, start_server  # noqa: E402
+from benchmarks.report import Table  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-
-def _row(name: str, values: list[float], unit: str) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"| {name} | {statistics.median(ordered):,.1f} | {p95:,.1f} | {ordered[-1]:,.1f} | {unit} | {len(values)} |"
+CONCURRENT = 20
 
 
 async def stream_events(client: openai.AsyncOpenAI, assistant_id: str, words: int) -> tuple[int, float]:
@@ -48,46 +46,58 @@ async def run_creation_ms(client: openai.AsyncOpenAI, assistant_id: str) -> floa
     return elapsed
 
 
-async def concurrent_runs(client: openai.AsyncOpenAI, assistant_id: str, threads: int, words: int) -> tuple[list[float], int]:
-    async def one() -> tuple[float, str, str]:
-        thread = await client.beta.threads.create(messages=[{"role": "user", "content": f"/lorem {words}"}])
-        start = time.perf_counter()
-        run = await client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant_id, poll_interval_ms=20)
-        elapsed = time.perf_counter() - start
-        messages = await client.beta.threads.messages.list(thread_id=thread.id, limit=1)
-        return elapsed, run.status, messages.data[0].content[0].text.value
+async def streamed_run(client: openai.AsyncOpenAI, assistant_id: str, words: int) -> tuple[float, bool]:
+    """Stream one run; (seconds, whether it completed with every streamed delta in its stored message)."""
+    thread = await client.beta.threads.create(messages=[{"role": "user", "content": f"/lorem {words}"}])
+    start = time.perf_counter()
+    parts: list[str] = []
+    status = None
+    stream = await client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant_id, stream=True)
+    async for event in stream:
+        if event.event == "thread.message.delta":
+            parts.extend(p.text.value for p in event.data.delta.content or () if p.type == "text" and p.text)
+        elif event.event.startswith("thread.run.") and not event.event.startswith("thread.run.step"):
+            status = event.data.status
+    elapsed = time.perf_counter() - start
+    stored = await client.beta.threads.messages.list(thread_id=thread.id, limit=1)
+    text = stored.data[0].content[0].text.value
+    return elapsed, status == "completed" and text == "".join(parts) and len(text.split()) >= words
 
-    results = await asyncio.gather(*(one() for _ in range(threads)))
-    complete = sum(1 for _, status, text in results if status == "completed" and len(text.split()) >= words)
-    return [r[0] for r in results], complete
 
-
-async def main(quick: bool) -> None:
+async def measure(quick: bool) -> Table:
     words = 20_000 if quick else 100_000
     repeats = 2 if quick else 5
+    each = 1_000 if quick else 5_000
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(ServerConfig(data_dir=Path(tmp), port=0, demo_delay_ms=0))
         try:
-            client = openai.AsyncOpenAI(base_url=server.base_url, api_key="bench", timeout=600)
-            assistant = await client.beta.assistants.create(model="demo")
-            rates = []
-            for _ in range(repeats):
-                count, seconds = await stream_events(client, assistant.id, words)
-                rates.append(count / seconds)
-            creation = [await run_creation_ms(client, assistant.id) for _ in range(20 if quick else 100)]
-            per_run, complete = await concurrent_runs(client, assistant.id, 20, 2_000 if quick else 5_000)
+            async with openai.AsyncOpenAI(base_url=server.base_url, api_key="bench", timeout=600, max_retries=0) as client:
+                assistant = await client.beta.assistants.create(model="demo")
+                rates = []
+                for _ in range(repeats):
+                    count, seconds = await stream_events(client, assistant.id, words)
+                    rates.append(count / seconds)
+                creation = [await run_creation_ms(client, assistant.id) for _ in range(20 if quick else 100)]
+                start = time.perf_counter()
+                results = await asyncio.gather(*(streamed_run(client, assistant.id, each) for _ in range(CONCURRENT)))
+                wall = time.perf_counter() - start
         finally:
             server.stop()
-    print(f"Server benchmark ({'quick' if quick else 'full'}; /lorem {words:,} for SSE; Python {sys.version.split()[0]})")
-    print("| measure | median | p95 | max | unit | n |")
-    print("|---|---|---|---|---|---|")
-    print(_row(f"SSE events/s, one /lorem {words:,} run", rates, "events/s"))
-    print(_row("run creation latency", creation, "ms"))
-    print(_row("20 concurrent runs, time per run", per_run, "s"))
-    print(f"20 concurrent runs: {complete}/20 completed with every word")
+    table = Table("server", f"5. Server (embedded, demo engine at zero delay; SDK client in the same process)")
+    table.add(f"SSE events/s, one /lorem {words:,} run", rates, "events/s")
+    table.add("run creation latency (POST /runs)", creation, "ms")
+    table.add(f"{CONCURRENT} threads streaming /lorem {each:,} at once: time per run", [r[0] for r in results], "s")
+    table.add(f"{CONCURRENT} threads at once: wall time", [wall], "s")
+    complete = sum(ok for _, ok in results)
+    table.check(f"{CONCURRENT} concurrent runs complete with nothing lost", complete, f"{CONCURRENT}/{CONCURRENT}", complete == CONCURRENT)
+    return table
+
+
+def tables(quick: bool) -> list[Table]:
+    return [asyncio.run(measure(quick))]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller loads, for CI")
-    asyncio.run(main(parser.parse_args().quick))
+    print(tables(parser.parse_args().quick)[0].render())

@@ -1,0 +1,1 @@
+"""Reproducible measurements of asst-tui; `python -m benchmarks --help` runs them."""
