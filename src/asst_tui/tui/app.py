@@ -292,9 +292,10 @@ class AsstApp(App[None]):
             await flow.watch(run)
 
     async def reload_messages(self) -> None:
+        """Catch up with the open thread's newest messages (a run we had no stream for has ended)."""
         if self.thread_id:
-            messages, has_older = await self.connection.backend.list_messages(self.thread_id, limit=PAGE_SIZE)
-            await self.chat.show_messages(messages, has_older)
+            messages, _ = await self.connection.backend.list_messages(self.thread_id, limit=PAGE_SIZE)
+            await self.chat.sync(messages)
 
     @on(ChatView.OlderWanted)
     async def _load_older(self, event: ChatView.OlderWanted) -> None:

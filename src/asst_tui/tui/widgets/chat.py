@@ -172,7 +172,30 @@ class ChatView(VerticalScroll, can_focus=True):
         view = self._views.get(message.get("id", ""))
         if view is None:
             await self.mount(self._view_for(message))
-            return
+        else:
+            await self._update(view, message)
+
+    async def sync(self, messages: list[dict[str, Any]]) -> None:
+        """Bring the shown messages up to date with the server's newest page (after a dropped stream).
+
+        Messages shown already are updated in place and new ones mounted after their predecessor, so
+        notes (what went wrong) and the scroll position stay.
+        """
+        await self.flush()
+        previous: MessageView | None = None
+        for message in messages:
+            view = self._views.get(message.get("id", ""))
+            if view is None:
+                view = self._view_for(message)
+                if previous is None:
+                    await self.mount(view)
+                else:
+                    await self.mount(view, after=previous)
+            else:
+                await self._update(view, message)
+            previous = view
+
+    async def _update(self, view: MessageView, message: dict[str, Any]) -> None:
         rendered = render_message(message)
         if rendered.files or rendered.markdown != view.source:
             await view.replace(rendered.markdown, rendered.files)
