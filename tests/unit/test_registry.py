@@ -290,9 +290,21 @@ def test_a_failed_write_keeps_the_previous_file(reg, monkeypatch):
         reg.record_thread(P, ThreadEntry("thread_b"))
     assert paths.registry_file().read_bytes() == before
     assert sorted(os.listdir(paths.registry_file().parent)) == ["registry.toml", "registry.toml.lock"]
+    reg.record_thread(P, ThreadEntry("thread_c"))  # the unwritten change is not carried into the next one
+    assert set(ids(restarted().threads(P))) == {"thread_a", "thread_c"}
 
 
 def test_title_skips_code_fence_lines():
     assert title_from_message("```python\nprint(6 * 7)\n```") == "print(6 * 7)"
     assert title_from_message("~~~\n\nimport os\n~~~") == "import os"
     assert title_from_message("```") == "```"
+
+
+def test_a_file_edited_in_place_after_our_write_is_read_again(reg):
+    reg.record_thread(P, ThreadEntry("thread_a", title="ours", created_at=1, last_active=1))
+    text = reg.path.read_text(encoding="utf-8").replace('"ours"', '"edit"')
+    with open(reg.path, "r+", encoding="utf-8") as file:  # same inode, same size: only the mtime tells
+        file.write(text)
+    os.utime(reg.path, ns=(os.stat(reg.path).st_atime_ns, os.stat(reg.path).st_mtime_ns + 1_000_000))
+    reg.touch_thread(P, "thread_a", at=5)
+    assert restarted().get_thread(P, "thread_a").title == "edit"
