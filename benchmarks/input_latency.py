@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from .fixtures import SIZE, adopt, bench_home, idle, make_app, press, ready, sdk_client, submit, wait_until
+from .fixtures import SIZE, adopt, idle, make_app, press, ready, sdk_client, submit, wait_until
 from .history import make_thread
+from .isolated import run_isolated
 from .report import Table, p95
 from .probes import FrameClock
 
@@ -72,8 +73,7 @@ def run(quick: bool) -> list[Table]:
     words, keys, rounds = (5_000, 30, 1) if quick else (20_000, 60, 3)
     results = []
     for _ in range(rounds):
-        with bench_home():
-            results.append(asyncio.run(one(words, keys)))
+        results.append(run_isolated("input_latency:one", words, keys))
     streaming = [ms for r in results for ms in r["streaming"]]
     table = Table("input_latency", f"6. Keypress to prompt repaint, {HISTORY} messages of history, headless, {rounds} round(s)")
     table.add("app idle", [ms for r in results for ms in r["resting"]], "ms")

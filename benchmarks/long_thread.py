@@ -16,8 +16,9 @@ import time
 from asst_tui.tui.widgets.chat_message import MessageView
 from asst_tui.tui.widgets.sidebar import Sidebar
 
-from .fixtures import SIZE, adopt, bench_home, make_app, press, ready, sdk_client, wait_until
+from .fixtures import SIZE, adopt, make_app, press, ready, sdk_client, wait_until
 from .history import make_thread
+from .isolated import run_isolated
 from .probes import FrameClock, LoopLag, rss_mb
 from .report import Table
 
@@ -77,6 +78,7 @@ async def scenario(app, count: int, functions: int, code: int) -> dict[str, floa
 
 
 async def one(count: int, functions: int, code: int) -> dict[str, float]:
+    """One round in a new app (run in a fresh process, so its memory is its own)."""
     app = make_app()
     async with app.run_test(size=SIZE):
         return await scenario(app, count, functions, code)
@@ -86,8 +88,7 @@ def run(quick: bool) -> list[Table]:
     count, functions, code, rounds = (400, 2, 1, 1) if quick else (2_000, 6, 2, 3)
     results = []
     for _ in range(rounds):
-        with bench_home():
-            results.append(asyncio.run(one(count, functions, code)))
+        results.append(run_isolated("long_thread:one", count, functions, code))
     table = Table("long_thread", f"3. Long thread: {count:,} messages ({functions} function-call and {code} code-interpreter turns), "
                                  f"headless {SIZE[0]}x{SIZE[1]}, {rounds} round(s)")
     table.add("select → last screenful painted", [r["first_paint_ms"] for r in results], "ms")

@@ -6,7 +6,6 @@ against the raw SDK (the floor) and the baseline Markdown.get_stream() view, all
 
 from __future__ import annotations
 
-import asyncio
 import json
 import tempfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from . import stream_scenarios
 from .baseline_app import BaselineChat
 from .fixtures import SIZE, bench_home, make_app
+from .isolated import run_isolated
 from .pty_run import run_in_pty
 from .report import Table
 from .stream_measure import __doc__ as DEFINITIONS
@@ -23,6 +23,7 @@ VARIANTS = ("floor", "asst-tui headless", "baseline headless", "asst-tui pty", "
 
 
 async def headless(kind: str, words: int) -> dict[str, float]:
+    """One streamed reply in an app run headless (App.run_test)."""
     app = make_app() if kind == "asst" else BaselineChat()
     scenario = stream_scenarios.asst if kind == "asst" else stream_scenarios.baseline
     async with app.run_test(size=SIZE) as _pilot:
@@ -43,12 +44,10 @@ def in_pty(kind: str, words: int) -> dict[str, float]:
 
 
 def one_round(words: int) -> dict[str, dict[str, float]]:
-    """Every variant once, in a fresh ASST_TUI_HOME each."""
-    results: dict[str, dict[str, float]] = {}
-    results["floor"] = asyncio.run(stream_scenarios.floor(words))
+    """Every variant once, each in a fresh process and ASST_TUI_HOME."""
+    results: dict[str, dict[str, float]] = {"floor": run_isolated("stream_scenarios:floor", words)}
     for kind, label in (("asst", "asst-tui"), ("baseline", "baseline")):
-        with bench_home():
-            results[f"{label} headless"] = asyncio.run(headless(kind, words))
+        results[f"{label} headless"] = run_isolated("streaming:headless", kind, words)
         with bench_home():
             results[f"{label} pty"] = in_pty(kind, words)
     return results
