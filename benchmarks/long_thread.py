@@ -65,6 +65,7 @@ async def scenario(app, count: int, functions: int, code: int) -> dict[str, floa
             raise TimeoutError("scrolling to the top took over 10 minutes")
     end = time.perf_counter()
     lag.stop()
+    await asyncio.sleep(0.3)  # let the presses still queued be handled before the app exits
     gaps = clock.gaps_ms(start, end)
     return {
         "first_paint_ms": first_paint,
