@@ -19,6 +19,7 @@ from .. import paths
 from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
 from . import bootstrap
+from .manage_actions import MANAGE_BINDINGS, ManageActions
 from .text import visible
 from .welcome import WELCOME
 from .widgets.chat import ChatView
@@ -43,6 +44,7 @@ BINDINGS = [
     Binding("alt+up", "previous_thread", "Previous thread", show=False),
     Binding("ctrl+o", "open_thread_by_id", "Open thread by ID", show=False),
     Binding("f4", "switch_assistant", "Switch assistant", show=False),
+    *MANAGE_BINDINGS,  # assistants, run overrides, run inspector
     Binding("ctrl+b", "toggle_panel", "Run panel"),
     Binding("ctrl+s", "save_transcript", "Save"),
     Binding("escape", "cancel_run", "Cancel run"),
@@ -69,7 +71,7 @@ HELP_ROWS = [  # keys handled by widgets rather than app bindings
 ]
 
 
-class AsstApp(App[None]):
+class AsstApp(ManageActions, App[None]):
     """Chat with an Assistants v2 backend from the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -502,7 +504,9 @@ class AsstApp(App[None]):
             message = await backend.add_message(thread_id, text)
             self.chat.set_message_id(view, message["id"])
             self._record_activity(thread_id, text)
-            await flow.follow(backend.stream_run(thread_id, self.assistant["id"]))
+            overrides = self.next_run_params()
+            await flow.follow(backend.stream_run(thread_id, self.assistant["id"], **overrides))
+            self.run_overrides_used(overrides)
         except BackendError as error:
             self.run_finished(flow)
             if view.message_id is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..client.handlers import run_handler
+from ..client.handlers import handler_env, run_handler
 from .text import visible
 
 if TYPE_CHECKING:
@@ -49,3 +49,13 @@ async def run_handlers(
                 title="Local handler failed", severity="error", timeout=12, markup=False,
             )
     return all_auto
+
+
+async def handler_outputs(app: Any, calls: list[dict[str, Any]], drafts: dict[str, str]) -> list[dict[str, str]] | None:
+    """Run the app profile's handlers for `calls`; the outputs to submit at once when auto handlers answered all."""
+    profile = app.profile
+    if profile is None or not profile.handlers:
+        return None
+    if not await run_handlers(app, calls, profile.handlers, handler_env(profile), drafts):
+        return None
+    return [{"tool_call_id": str(call.get("id", "")), "output": drafts[str(call.get("id", ""))]} for call in calls]

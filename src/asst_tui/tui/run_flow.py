@@ -131,12 +131,17 @@ class RunFlow:
 
     async def _prompt(self, waiting: RequiresAction) -> AsyncIterator[RunEvent] | None:
         """Show the function-call prompt; the continued stream, or None when the run is cancelled or left waiting."""
-        from .screens.tool_outputs import ToolOutputsScreen
+        from .handler_flow import handler_outputs
+        from .screens.tool_outputs import ToolOutputsResult, ToolOutputsScreen
 
         self.run_id = waiting.run_id
         self.waiting = None
         self.app.set_run_status("requires_action")
-        result = await self.app.push_screen_wait(ToolOutputsScreen(waiting.tool_calls, waiting.expires_at, self.drafts))
+        outputs = await handler_outputs(self.app, waiting.tool_calls, self.drafts)  # local handlers answer first
+        if outputs is not None:
+            result = ToolOutputsResult("submit", outputs)
+        else:
+            result = await self.app.push_screen_wait(ToolOutputsScreen(waiting.tool_calls, waiting.expires_at, self.drafts))
         if result is None:
             self.waiting = waiting
             self.app.run_waiting(self)

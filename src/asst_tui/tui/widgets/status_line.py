@@ -35,6 +35,7 @@ class StatusLine(Widget):
     model: reactive[str] = reactive("")
     status: reactive[str] = reactive("connecting")
     hint: reactive[str] = reactive("")  # what the user can do about the status, e.g. which key answers
+    overrides: reactive[str] = reactive("")  # the run overrides in force, summarised
 
     def render(self) -> Text:
         line = Text.assemble(("asst-tui", "bold"), "  profile ")
@@ -49,4 +50,7 @@ class StatusLine(Widget):
         line.append(STATUS_LABELS.get(self.status, self.status.replace("_", " ")), style=STATUS_STYLES.get(self.status, ""))
         if self.hint:
             line.append(f" — {self.hint}", style="bold")
+        if self.overrides:
+            line.append("  overrides ", style="bold yellow")
+            line.append_text(literal(self.overrides, "yellow"))
         return line
