@@ -51,11 +51,12 @@ async def test_runs_and_their_steps(backend) -> None:
     app = Host(lambda: RunInspectorScreen(backend, thread, "Inspector test"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "4 runs" in screen_text(app), what="the runs")
-        listing = screen_text(app)
-        assert "Runs of Inspector test" in listing
-        assert "server_error: The demo engine failed this run on request" in listing
-        assert "the reply reached max_completion_tokens" in listing
-        assert listing.count("completed") >= 2 and "demo" in listing and "tokens" in listing
+        assert "Runs of Inspector test" in screen_text(app)
+        table = app.screen.query_one("#runs-table")
+        rows = {run["id"]: [str(cell) for cell in table.get_row(run["id"])] for run in (code, failed, incomplete)}
+        assert rows[code["id"]][1:3] == ["completed", "demo"] and "tokens" in rows[code["id"]][4]
+        assert rows[failed["id"]][5].startswith("server_error: The demo engine failed this run on request")
+        assert rows[incomplete["id"]][5] == "the reply reached max_completion_tokens"
 
         shown = await open_run(pilot, app, code["id"])
         assert shown.index("1. tool calls") < shown.index("2. message creation")
