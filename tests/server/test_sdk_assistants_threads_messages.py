@@ -286,3 +286,10 @@ def test_deleting_a_thread_removes_its_runs(client: openai.OpenAI) -> None:
         client.beta.threads.runs.retrieve(run.id, thread_id=thread.id)
     # The assistant is independent of the thread.
     assert client.beta.assistants.retrieve(assistant.id).id == assistant.id
+
+
+def test_assistant_temperature_and_top_p_reset_to_default_with_null(client: openai.OpenAI) -> None:
+    created = client.beta.assistants.create(model=MODEL, temperature=0.2, top_p=0.3)
+    updated = client.beta.assistants.update(created.id, temperature=None, top_p=None)
+    assert (updated.temperature, updated.top_p) == (1.0, 1.0)
+    assert client.beta.assistants.retrieve(created.id).temperature == 1.0

@@ -130,9 +130,7 @@ async def update_assistant(request: Request) -> Response:
     _check_files_exist(request, params.get("tool_resources"))
     _state(request).vector_stores.create_inline(params.get("tool_resources"))
     for key, value in params.items():
-        if value is None and key in ("temperature", "top_p"):
-            continue
-        assistant[key] = value
+        assistant[key] = 1.0 if value is None and key in ("temperature", "top_p") else value
     return JSONResponse(_state(request).store.put(assistant))
 
 
