@@ -20,7 +20,7 @@ from asst_tui.atomic import write_text_atomic
 
 KINDS = ("local", "openai", "azure")
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-LOCAL_ONLY_KEYS = ("engine", "demo_delay_ms", "upstream_base_url", "upstream_api_key_env")
+LOCAL_ONLY_KEYS = ("engine", "demo_delay_ms", "upstream_base_url", "upstream_api_key_env", "models")
 _EXPECTED_KINDS = "expected local, openai or azure"
 
 
@@ -55,6 +55,7 @@ class Profile:
     demo_delay_ms: int | None = None
     upstream_base_url: str | None = None
     upstream_api_key_env: str | None = None
+    models: dict[str, str] = field(default_factory=dict)  # assistant model -> upstream model (chat engine)
     handlers: dict[str, FunctionHandler] = field(default_factory=dict)
 
     def resolve_api_key(self) -> str | None:
@@ -79,7 +80,9 @@ class Profile:
 
 
 _BUILTIN_LOCAL = Profile("local", "local")
-_KEY_TYPES = {f.name: int if f.name == "demo_delay_ms" else str for f in fields(Profile) if f.name not in ("name", "handlers")}
+_KEY_TYPES = {
+    f.name: {"demo_delay_ms": int, "models": dict}.get(f.name, str) for f in fields(Profile) if f.name not in ("name", "handlers")
+}
 _HANDLER_KEYS = "command, auto, timeout"
 
 
@@ -270,7 +273,7 @@ class _Reader:
             elif key in LOCAL_ONLY_KEYS and kind != "local":
                 self.problem([*keys, key], "only used by profiles of kind 'local'; ignored")
             elif (checked := self.typed(value, _KEY_TYPES[key], [*keys, key])) is not None:
-                values[key] = checked
+                values[key] = self.models([*keys, key], checked) if key == "models" else checked
         if "api_key" in values and self.readable_by_others():
             del values["api_key"]
             self.problem(
@@ -280,6 +283,10 @@ class _Reader:
                 "named by api_key_env",
             )
         return Profile(name, kind, **values)
+
+    def models(self, keys: list[str], table: dict[str, Any]) -> dict[str, str]:
+        """`[profiles.local.models]`: assistant model -> upstream model, both strings."""
+        return {name: model for name, model in table.items() if self.typed(model, str, [*keys, name]) is not None}
 
     def handlers(self, keys: list[str], table: Any) -> dict[str, FunctionHandler]:
         """`[profiles.NAME.handlers]`: function name -> a command line, or a table with command, auto, timeout."""

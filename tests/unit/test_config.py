@@ -59,6 +59,9 @@ GOOD = """\
     demo_delay_ms = 0
     upstream_base_url = "http://127.0.0.1:11434/v1"
     upstream_api_key_env = "OLLAMA_KEY"
+
+    [profiles.local.models]
+    gpt-4o = "llama3.1:8b"
 """
 
 
@@ -88,6 +91,7 @@ def test_good_file_is_read_and_round_trips(home):
     local = config.profile("local")
     assert (local.kind, local.engine, local.demo_delay_ms) == ("local", "chat", 0)
     assert local.upstream_api_key_env == "OLLAMA_KEY"
+    assert local.models == {"gpt-4o": "llama3.1:8b"}
 
     save_config(config)
     assert stat.S_IMODE(paths.config_file().stat().st_mode) == 0o600
@@ -165,7 +169,7 @@ def test_wrong_types_and_unknown_keys_drop_only_the_bad_key():
         "config.toml:7: profiles.x.base_url: expected a string, got an integer; ignored",
         "config.toml:8: profiles.x.organisation: unknown key (known: kind, base_url, api_key_env, api_key, "
         "azure_endpoint, api_version, organization, project, default_assistant, engine, demo_delay_ms, "
-        "upstream_base_url, upstream_api_key_env, handlers); ignored",
+        "upstream_base_url, upstream_api_key_env, models, handlers); ignored",
         "config.toml:9: profiles.x.engine: only used by profiles of kind 'local'; ignored",
         "config.toml:13: profiles.local.demo_delay_ms: expected an integer, got a string; ignored",
     ]
@@ -173,6 +177,18 @@ def test_wrong_types_and_unknown_keys_drop_only_the_bad_key():
     assert config.default_profile == "x"
     assert config.profile() == Profile("x", "openai", api_key_env="X_KEY")
     assert config.profile("local") == Profile("local", "local")
+
+
+def test_models_table_keeps_string_mappings_and_reports_the_rest():
+    write('[profiles.local]\nmodels = { a = "b", c = 1 }\n\n[profiles.x]\nkind = "openai"\nmodels = { a = "b" }\n')
+    config, problems = load_config()
+    assert [p.message for p in problems] == [
+        "profiles.local.models.c: expected a string, got an integer; ignored",
+        "profiles.x.models: only used by profiles of kind 'local'; ignored",
+    ]
+    assert config.profile("local").models == {"a": "b"}
+    write('[profiles.local]\nmodels = "gpt-4o"\n')
+    assert [p.message for p in load_config()[1]] == ["profiles.local.models: expected a table, got a string; ignored"]
 
 
 def test_profiles_that_are_not_tables_and_unknown_default_profile():
