@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +53,8 @@ class Connection:
     backend: Backend
     profile: Profile
     server: Any = None
+    engine_label: str = ""  # the embedded server's engine and upstream, e.g. "demo engine"
+    notice: str | None = None  # why the configured engine could not be used
 
     async def close(self) -> None:
         await self.backend.close()
@@ -67,29 +71,40 @@ def uses_embedded_server(profile: Profile) -> bool:
     return profile.kind == "local" and not profile.base_url
 
 
-def start_embedded_server(profile: Profile) -> Any:
-    """Start the embedded server on a free loopback port (blocking; run it in a thread)."""
-    from ..server import ServerConfig, start_server
+def server_config(profile: Profile, environ: Mapping[str, str]) -> tuple[Any, str | None]:
+    """The embedded server's settings, and a notice when the profile's engine cannot run (demo is used)."""
+    from ..server import ServerConfig, local_engine
 
     delay = DEMO_DELAY_MS if profile.demo_delay_ms is None else profile.demo_delay_ms
-    config = ServerConfig(data_dir=paths.server_data_dir(), port=0, engine=profile.engine or "demo", demo_delay_ms=delay)
-    return start_server(config)
+    notice = None
+    try:
+        fields = local_engine(profile.engine, profile.upstream_base_url, profile.upstream_api_key_env, profile.models, environ)
+    except ValueError as error:
+        fields = {"engine": "demo"}
+        notice = (
+            f"The chat engine cannot start: {error}. The offline demo engine answers instead; "
+            "fix the local profile in config.toml (or the environment) and restart asst-tui."
+        )
+    return ServerConfig(data_dir=paths.server_data_dir(), port=0, demo_delay_ms=delay, **fields), notice
 
 
 async def connect(profile: Profile) -> Connection:
     """Start the embedded server when the profile needs one and build the backend (raises BackendError)."""
-    server = None
+    server, label, notice = None, "", None
     base_url = profile.base_url
     if uses_embedded_server(profile):
-        server = await asyncio.to_thread(start_embedded_server, profile)
-        base_url = server.base_url
+        from ..server import start_server
+
+        config, notice = server_config(profile, os.environ)
+        server = await asyncio.to_thread(start_server, config)
+        base_url, label = server.base_url, config.engine_label
     try:
         backend = await asyncio.to_thread(_backend_for, profile, base_url)
     except BaseException:
         if server is not None:
             await asyncio.to_thread(server.stop)
         raise
-    return Connection(backend, profile, server)
+    return Connection(backend, profile, server, label, notice)
 
 
 def _backend_for(profile: Profile, base_url: str | None) -> Backend:

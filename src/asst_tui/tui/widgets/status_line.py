@@ -1,4 +1,4 @@
-"""The header line: profile, assistant, model and the state of the current run."""
+"""The header line: profile, engine, assistant, model and the state of the current run."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class StatusLine(Widget):
     """One line at the top of the main screen."""
 
     profile: reactive[str] = reactive("")
+    engine: reactive[str] = reactive("")  # the embedded server's engine and upstream, e.g. "demo engine"
     assistant: reactive[str] = reactive("")
     model: reactive[str] = reactive("")
     status: reactive[str] = reactive("connecting")
@@ -40,6 +41,8 @@ class StatusLine(Widget):
     def render(self) -> Text:
         line = Text.assemble(("asst-tui", "bold"), "  profile ")
         line.append_text(literal(self.profile, "bold"))
+        if self.engine:
+            line.append_text(literal(f" ({self.engine})", "dim"))
         if self.assistant:
             line.append("  assistant ")
             line.append_text(literal(self.assistant, "bold"))
