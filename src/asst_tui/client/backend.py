@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -12,6 +13,7 @@ from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from .errors import BackendError, from_exception
 from .events import RunEvent
+from .progress import ProgressFile
 from .plain import plain
 from .sdk_warnings import silence_assistants_deprecation
 from .stream import run_events
@@ -202,6 +204,39 @@ class Backend:
     async def file_info(self, file_id: str) -> dict[str, Any]:
         with self._mapped():
             return plain(await self._client.files.retrieve(file_id))
+
+    async def upload_file(
+        self, path: Path, purpose: str = "assistants", progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, Any]:
+        """Upload a local file; `progress(sent, total)` is called as its bytes go out."""
+        try:
+            opened = ProgressFile(path, progress)
+        except OSError as exc:
+            raise BackendError(f"Cannot read {path}: {exc.strerror or exc}", "Check the path and its permissions.", kind="bad_request") from exc
+        with self._mapped(), opened as file:
+            return plain(await self._client.files.create(file=(path.name, file), purpose=purpose))
+
+    async def delete_file(self, file_id: str) -> None:
+        with self._mapped():
+            await self._client.files.delete(file_id)
+
+    async def create_vector_store(self, **params: Any) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.vector_stores.create(**params))
+
+    async def vector_store(self, vector_store_id: str) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.vector_stores.retrieve(vector_store_id))
+
+    async def vector_store_files(self, vector_store_id: str) -> list[dict[str, Any]]:
+        """Every file of the vector store with its ingest status and last_error."""
+        with self._mapped():
+            pages = self._client.vector_stores.files.list(vector_store_id, limit=PAGE)
+            return [plain(f) async for f in pages]
+
+    async def remove_vector_store_file(self, vector_store_id: str, file_id: str) -> None:
+        with self._mapped():
+            await self._client.vector_stores.files.delete(file_id, vector_store_id=vector_store_id)
 
     async def file_content(self, file_id: str) -> bytes:
         with self._mapped():
