@@ -106,6 +106,10 @@ class Backend:
         with self._mapped():
             return plain(await self._client.beta.threads.retrieve(thread_id))
 
+    async def update_thread(self, thread_id: str, **params: Any) -> dict[str, Any]:
+        with self._mapped():
+            return plain(await self._client.beta.threads.update(thread_id, **params))
+
     async def delete_thread(self, thread_id: str) -> None:
         with self._mapped():
             await self._client.beta.threads.delete(thread_id)

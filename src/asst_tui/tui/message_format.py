@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .file_names import known_name
 from .text import visible
+
+QUOTE_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,15 @@ def message_text(message: dict[str, Any]) -> str:
     """The plain text of every text part of a message, joined (no footnotes)."""
     parts = [part["text"].get("value", "") for part in message.get("content") or [] if part.get("type") == "text"]
     return "\n\n".join(parts)
+
+
+def cited_file_ids(message: dict[str, Any]) -> list[str]:
+    """The files a message's citations point at, so their names can be looked up before it is rendered."""
+    return [
+        (note.get("file_citation") or {}).get("file_id", "")
+        for part in message.get("content") or [] if part.get("type") == "text"
+        for note in (part.get("text") or {}).get("annotations") or [] if note.get("type") == "file_citation"
+    ]
 
 
 def render_message(message: dict[str, Any]) -> RenderedMessage:
@@ -67,7 +79,7 @@ def _with_footnote_marks(
             continue
         out.append(value[cursor:start])
         number = len(footnotes) + 1
-        footnotes.append(_footnote_text(note))
+        footnotes.append(_footnote_text(note, value[cursor:start]))
         out.append(f" [{number}]")
         cursor = end
         if note.get("type") == "file_path":
@@ -78,12 +90,27 @@ def _with_footnote_marks(
     return "".join(out)
 
 
-def _footnote_text(note: dict[str, Any]) -> str:
+def _footnote_text(note: dict[str, Any], before: str) -> str:
     kind = note.get("type")
     if kind == "file_citation":
-        file_id = (note.get("file_citation") or {}).get("file_id", "?")
-        return f"cited from file `{file_id}` ({note.get('text', '')})"
+        citation = note.get("file_citation") or {}
+        file_id = citation.get("file_id", "?")
+        name = known_name(file_id)
+        if name is None:
+            return f"cited from file `{file_id}` ({note.get('text', '')})"
+        quote = _quote(citation.get("quote") or before)
+        label = "`" + name.replace("`", "'") + "`"
+        return f"{label}: “{quote}”" if quote else label
     if kind == "file_path":
         file_id = (note.get("file_path") or {}).get("file_id", "?")
         return f"file `{file_id}` ({note.get('text', '')})"
     return f"{kind}: {note.get('text', '')}"
+
+
+def _quote(text: str) -> str:
+    """The cited passage: the last “quoted” part of the text before the mark, else its last line, on one line."""
+    tail = text.rstrip().rsplit("\n", 1)[-1]
+    if "“" in tail and "”" in tail:
+        tail = tail[tail.rindex("“") + 1 : tail.rindex("”")]
+    tail = " ".join(tail.replace("*", "").split()).strip("“”\" ")
+    return tail if len(tail) <= QUOTE_CHARS else tail[: QUOTE_CHARS - 1] + "…"
