@@ -37,6 +37,7 @@ class StatusLine(Widget):
     status: reactive[str] = reactive("connecting")
     hint: reactive[str] = reactive("")  # what the user can do about the status, e.g. which key answers
     overrides: reactive[str] = reactive("")  # the run overrides in force, summarised
+    attached: reactive[str] = reactive("")  # the files attached to the next message
 
     def render(self) -> Text:
         line = Text.assemble(("asst-tui", "bold"), "  profile ")
@@ -56,4 +57,7 @@ class StatusLine(Widget):
         if self.overrides:
             line.append("  overrides ", style="bold yellow")
             line.append_text(literal(self.overrides, "yellow"))
+        if self.attached:
+            line.append("  attached ", style="bold cyan")
+            line.append_text(literal(self.attached, "cyan"))
         return line
