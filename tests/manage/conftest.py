@@ -19,6 +19,12 @@ from asst_tui.server import EmbeddedServer, ServerConfig, start_server
 IDENTITY = "test@embedded"
 
 
+@pytest.fixture(autouse=True)
+def no_openai_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's OPENAI_API_KEY would make the local profile pick the chat engine (and reach OpenAI)."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Everything asst-tui writes goes under tmp_path; the demo engine runs at full speed."""

@@ -98,7 +98,7 @@ def test_send_streams_the_reply_and_the_exit_status_follows_the_run(home, capsys
     monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
     monkeypatch.setenv("MY_CREDS", "profile-key")
     monkeypatch.setenv("GITHUB_TOKEN", "gh-must-not-leak")
-    write_config(home, f'[profiles.local]\nkind = "local"\ndemo_delay_ms = 0\napi_key_env = "MY_CREDS"\n'
+    write_config(home, f'[profiles.local]\nkind = "local"\nengine = "demo"\ndemo_delay_ms = 0\napi_key_env = "MY_CREDS"\n'
                        f'[profiles.local.handlers.get_current_temperature]\ncommand = {json.dumps(f"{sys.executable} -c {json.dumps(HANDLER)}")}\n'
                        f'auto = true\n')
     (home / "helper.toml").write_text(DEFINITION, encoding="utf-8")

@@ -83,7 +83,7 @@ async def test_handler_runs_after_confirmation_reports_failure_and_sees_no_key(h
     monkeypatch.setenv("MY_CREDS", "profile-key")
     monkeypatch.setenv("SOME_TOKEN", "t")
     command = handler_command(home)
-    write_config(home, f'[profiles.local]\nkind = "local"\ndemo_delay_ms = 0\napi_key_env = "MY_CREDS"\n'
+    write_config(home, f'[profiles.local]\nkind = "local"\nengine = "demo"\ndemo_delay_ms = 0\napi_key_env = "MY_CREDS"\n'
                        f'[profiles.local.handlers]\nget_current_temperature = {json.dumps(command)}\n')
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
