@@ -48,19 +48,6 @@ async def test_typing_before_the_backend_is_ready_sends_once_connected(home):
         assert "hello early" in assistant_texts(app)[0]
 
 
-async def test_ctrl_j_inserts_a_newline_and_enter_sends_both_lines(home):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        app.prompt.focus()
-        await pilot.press(*"one", "ctrl+j", *"two")
-        assert app.prompt.text == "one\ntwo"
-        await pilot.press("enter")
-        await run_done(pilot)
-        messages, _ = await app.connection.backend.list_messages(app.thread_id)
-        assert messages[0]["content"][0]["text"]["value"] == "one\ntwo"
-
-
 async def test_code_block_fills_the_side_panel_with_input_and_logs(home):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

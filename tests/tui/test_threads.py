@@ -37,6 +37,7 @@ async def test_switching_threads_by_keyboard(home):
         await pilot.press("alt+down")
         await wait_for(pilot, lambda: app.thread_id == first, what="next thread")
         await wait_for(pilot, lambda: user_texts(app) == ["first thread"], what="first thread shown")
+        assert app.run_panel.run_id is None  # the other thread's run is not shown as this one's
         await pilot.press("alt+up")
         await wait_for(pilot, lambda: app.thread_id == second, what="previous thread")
 

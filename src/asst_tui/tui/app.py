@@ -54,10 +54,11 @@ BINDINGS = [
     Binding("f8", "delete_thread", "Delete thread", show=False),
     Binding("f5", "run_history", "Earlier runs of the thread", show=False),
     Binding("f9", "copy_reply", "Copy last reply", show=False),
-    Binding("alt+1", "focus('thread-list')", "Focus threads", show=False),
-    Binding("alt+2", "focus('chat')", "Focus chat", show=False),
-    Binding("alt+3", "focus('prompt')", "Focus prompt", show=False),
-    Binding("alt+4", "focus_panel", "Focus run panel", show=False),
+    # Control keys, not Alt+digit: most terminals send Alt+2 as ESC 2, which Textual reads as "™" (macOS Option+2)
+    Binding("ctrl+l", "focus('thread-list')", "Focus threads", show=False),
+    Binding("ctrl+g", "focus('chat')", "Focus chat", show=False),
+    Binding("ctrl+f", "focus('prompt')", "Focus prompt", show=False),
+    Binding("ctrl+r", "focus_panel", "Focus run panel", show=False),
     Binding("slash", "focus_filter", "Filter threads", show=False),
     Binding("ctrl+q", "quit", "Quit"),
 ]
@@ -255,6 +256,7 @@ class AsstApp(ManageActions, App[None]):
         self.thread_id = thread_id
         self.refresh_sidebar()
         self.set_run_status("idle")
+        self.run_panel.clear()
         backend = self.connection.backend
         try:
             messages, has_older = await backend.list_messages(thread_id, limit=PAGE_SIZE)
@@ -709,7 +711,7 @@ class AsstApp(ManageActions, App[None]):
             if binding.action in ("help", "quit") or self.check_action(binding.action, ()) is False:
                 continue
             key = self.get_key_display(binding)
-            yield SystemCommand(binding.description, f"{binding.description} ({key})", _runner(self, binding.action))
+            yield SystemCommand(binding.description, f"Key: {key}", _runner(self, binding.action))
 
     # --- problems -----------------------------------------------------------------------------
 

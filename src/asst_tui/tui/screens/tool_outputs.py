@@ -54,7 +54,8 @@ class ToolOutputsScreen(ModalScreen[ToolOutputsResult | None]):
         & > Vertical {
             width: 90%;
             max-width: 120;
-            height: 90%;
+            height: auto;
+            max-height: 90%;
             padding: 0 1;
             border: thick $primary 60%;
             background: $surface;
@@ -62,7 +63,7 @@ class ToolOutputsScreen(ModalScreen[ToolOutputsResult | None]):
         #tool-outputs-title { text-style: bold; }
         #tool-outputs-expiry { color: $warning; }
         #tool-outputs-expiry.-expired { color: $error; text-style: bold; }
-        #tool-outputs-calls { height: 1fr; margin: 1 0; }
+        #tool-outputs-calls { height: auto; max-height: 60vh; margin: 1 0; }  /* the hint below stays in view */
         .tool-call { height: auto; margin-bottom: 1; }
         .tool-call--name { text-style: bold; color: $accent; }
         .tool-call--arguments { background: $panel; padding: 0 1; }

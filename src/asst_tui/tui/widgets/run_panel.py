@@ -30,6 +30,7 @@ from asst_tui.client.events import (
 )
 from asst_tui.tui.text import format_arguments, literal, visible
 
+NO_RUN = "No run going (F5 shows the thread's earlier runs)"
 LOG_TAIL = 20_000
 """Characters of logs shown per call; earlier ones are dropped from the display."""
 
@@ -262,7 +263,7 @@ class RunPanel(VerticalScroll):
         self._dirty: set[CallView] = set()
         self._flush_scheduled = False
         self._follow_scheduled = False
-        self._header = Static(Text("No run yet"), id="run-header")
+        self._header = Static(Text(NO_RUN), id="run-header")
         self._timeline_view = Static(Text(""), id="run-timeline")
         self._steps = Vertical(id="run-steps")
         self._usage = Static(Text(""), id="run-usage")
@@ -287,13 +288,18 @@ class RunPanel(VerticalScroll):
 
     def start_run(self, run_id: str) -> None:
         """Clear the panel for a new run."""
+        self.clear(Text.assemble("Run ", literal(run_id)))
         self.run_id = run_id
+
+    def clear(self, header: Text | None = None) -> None:
+        """Show no run (another thread was opened), or only `header`."""
+        self.run_id = None
         self._timeline.clear()
         self._calls.clear()
         self._index_keys.clear()
         self._dirty.clear()
         self._steps.remove_children()
-        self._header.update(Text.assemble("Run ", literal(run_id)))
+        self._header.update(header or Text(NO_RUN))
         self._timeline_view.update(Text(""))
         self._usage.display = self._error.display = False
         self.scroll_home(animate=False)

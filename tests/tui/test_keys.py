@@ -1,0 +1,36 @@
+"""Keys as a terminal sends them (bytes through Textual's own input parser), not as Pilot names them."""
+
+from __future__ import annotations
+
+from textual._xterm_parser import XTermParser
+
+from .helpers import SIZE, make_app, ready, run_done
+
+
+async def type_bytes(pilot, data: str) -> None:
+    """Feed what a terminal writes for some key presses into the app, as its driver would."""
+    for event in XTermParser().feed(data):
+        pilot.app.post_message(event)
+        await pilot.pause()
+
+
+async def test_focus_keys_arrive_from_a_real_terminal(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for data, wanted in (("\x0c", "thread-list"), ("\x07", "chat"), ("\x12", "run-panel"), ("\x06", "prompt")):
+            await type_bytes(pilot, data)
+            assert app.focused is not None and app.focused.id == wanted, repr(data)
+        assert app.prompt.text == ""  # nothing was typed into the prompt on the way
+
+
+async def test_ctrl_j_bytes_add_a_line_and_return_sends(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await type_bytes(pilot, "one\ntwo")
+        assert app.prompt.text == "one\ntwo"
+        await type_bytes(pilot, "\r")
+        await run_done(pilot)
+        messages, _ = await app.connection.backend.list_messages(app.thread_id)
+        assert messages[0]["content"][0]["text"]["value"] == "one\ntwo"
