@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-SEGMENT_BLOCKS = 40  # about this many blocks (paragraphs, list items, fences) per Markdown widget
+SEGMENT_BLOCKS = 16  # about this many blocks (paragraphs, list items, fences) per Markdown widget
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~)", re.MULTILINE)
 _BLANK_LINE = re.compile(r"\n\n+(?=\S)")  # a blank line followed by unindented text

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 ACTIVE = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 POLL_SECONDS = 1.0
+YIELD_SECONDS = 1 / 60  # the longest the stream is read without giving the event loop a turn
 PANEL_EVENTS = (ToolCallStarted, ToolCallDelta, CodeLogs, CodeImage, ToolCallDone, Usage)
 
 
@@ -79,7 +80,12 @@ class RunFlow:
     async def _consume(self, events: AsyncIterator[RunEvent]) -> RequiresAction | None:
         chat, panel = self.app.chat, self.app.run_panel
         waiting = None
+        loop = asyncio.get_running_loop()
+        turn_ends = loop.time() + YIELD_SECONDS
         async for event in events:
+            if loop.time() > turn_ends:
+                await asyncio.sleep(0)  # a fast stream never waits on the socket: let the screen and keys in
+                turn_ends = loop.time() + YIELD_SECONDS
             if isinstance(event, TextDelta):
                 chat.add_delta(event.message_id, visible(event.text))
             elif isinstance(event, RunStatusChanged):
@@ -102,11 +108,11 @@ class RunFlow:
                 panel.apply(event)
                 waiting = event
             elif isinstance(event, RunEnded):
-                await chat.flush()
+                chat.flush()
                 panel.apply(event)
                 await self._ended(event)
             elif isinstance(event, StreamError):
-                await chat.flush()
+                chat.flush()
                 panel.apply(event)
                 if event.recoverable:
                     await self.resync(event.message)

@@ -9,6 +9,7 @@ they reach (nearly) the bottom, and scrolls whenever the laid-out content grows.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from textual.containers import VerticalScroll
@@ -17,7 +18,7 @@ from textual.message import Message
 from ..message_format import render_message
 from .chat_message import MessageView
 
-FRAME_SECONDS = 1 / 30  # streamed text is flushed to the screen at most this often
+FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 
 
@@ -40,6 +41,13 @@ class ChatView(VerticalScroll, can_focus=True):
         self._flush_scheduled = False
         self.following = True  # keep the newest content in view
         self._stick_scheduled = False
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._restyle, init=False)
+
+    def _restyle(self) -> None:
+        for view in self.query_children(MessageView):
+            view.restyle()
 
     # --- whole thread -------------------------------------------------------------------------
 
@@ -146,29 +154,36 @@ class ChatView(VerticalScroll, can_focus=True):
             self._flush_scheduled = True
             self.set_timer(FRAME_SECONDS, self._flush_frame)
 
-    async def _flush_frame(self) -> None:
-        await self._flush_once()
+    def _flush_frame(self) -> None:
+        self._flush_once()
+        self.call_after_refresh(self._frame_shown, time.perf_counter())
+
+    def _frame_shown(self, started: float) -> None:
+        """Wait as long as that frame took (layout and paint included) before the next one.
+
+        Painting a long reply costs more than a frame's time; pacing frames by their cost leaves the
+        stream reader (and the keyboard) at least half of the event loop.
+        """
         if self._pending:
-            self.set_timer(FRAME_SECONDS, self._flush_frame)
+            self.set_timer(max(FRAME_SECONDS, time.perf_counter() - started), self._flush_frame)
         else:
             self._flush_scheduled = False
 
-    async def _flush_once(self) -> None:
+    def _flush_once(self) -> None:
         """Append everything queued since the last frame, one Markdown append per message."""
         pending, self._pending = self._pending, {}
         for message_id, parts in pending.items():
             view = self._views.get(message_id)
             if view is not None and view.is_attached:
-                await view.append("".join(parts))
+                view.append("".join(parts))
 
-    async def flush(self) -> None:
+    def flush(self) -> None:
         """Put everything queued on the screen now."""
-        while self._pending:
-            await self._flush_once()
+        self._flush_once()
 
     async def finish_message(self, message: dict[str, Any]) -> None:
         """A message is complete: flush its tail and show footnotes and files if it has any."""
-        await self.flush()
+        self.flush()
         view = self._views.get(message.get("id", ""))
         if view is None:
             await self.mount(self._view_for(message))
@@ -181,7 +196,7 @@ class ChatView(VerticalScroll, can_focus=True):
         Messages shown already are updated in place and new ones mounted after their predecessor, so
         notes (what went wrong) and the scroll position stay.
         """
-        await self.flush()
+        self.flush()
         previous: MessageView | None = None
         for message in messages:
             view = self._views.get(message.get("id", ""))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment as RichSegment
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,6 +46,41 @@ class FileLink(Static, can_focus=True):
         self.action_save()
 
 
+class RenderedOnce:
+    """Renders `renderable` once per width and replays those lines after.
+
+    Textual renders a widget's content twice, once to measure its height and again to paint it, and
+    measures again after every refresh; for Markdown with highlighted code that is the main cost of a
+    long reply.
+    """
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+        self._width: int | None = None
+        self._lines: list[list[RichSegment]] = []
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width != self._width:
+            self._lines = console.render_lines(self.renderable, options, pad=False)
+            self._width = options.max_width
+        new_line = RichSegment.line()
+        for line in self._lines:
+            yield from line
+            yield new_line
+
+
+class Segment(Static):
+    """A piece of a message's Markdown (its `source`), rendered with Rich."""
+
+    def __init__(self, source: str, renderable: RenderableType) -> None:
+        super().__init__(RenderedOnce(renderable), classes="message-body")
+        self.source = source
+
+    def show(self, source: str, renderable: RenderableType) -> None:
+        self.source = source
+        self.update(RenderedOnce(renderable))
+
+
 class MessageView(Vertical):
     """A chat message, as a column of Markdown segments of bounded size.
 
@@ -70,8 +106,6 @@ class MessageView(Vertical):
         self.created_at = created_at
         self.source = markdown
         self._files = list(files or [])
-        self._tail_source = ""
-        self._mount_lock = asyncio.Lock()  # segments are mounted in order
 
     def compose(self) -> ComposeResult:
         label = Text(ROLE_LABELS.get(self.role, self.role), style="bold")
@@ -79,45 +113,47 @@ class MessageView(Vertical):
         if stamp:
             label.append(f"  {stamp}", style="dim")
         yield Static(label, classes="message-role")
-        segments = split_markdown(self.source)
-        self._tail_source = segments[-1]
-        yield from (self._segment(segment) for segment in segments)
+        yield from (self._segment(segment) for segment in split_markdown(self.source))
         for ref in self._files:
             yield FileLink(ref)
 
-    def _segment(self, source: str) -> Static:
-        return Static(self._render_markdown(source), classes="message-body")
+    def _segment(self, source: str) -> Segment:
+        return Segment(source, self._render_markdown(source))
 
     def _render_markdown(self, source: str) -> RichMarkdown:
         dark = self.app.current_theme.dark if self.is_attached or self._parent else True
         return RichMarkdown(source, code_theme="monokai" if dark else "friendly", hyperlinks=False)
 
     @property
-    def segments(self) -> list[Static]:
-        return list(self.query_children(".message-body").results(Static))
+    def segments(self) -> list[Segment]:
+        return list(self.query_children(Segment))
 
-    async def append(self, fragment: str) -> None:
-        """Add streamed text: re-render the last segment, and mount new ones when it gets too long."""
-        async with self._mount_lock:
-            self.source += fragment
-            parts = split_markdown(self._tail_source + fragment)
-            while len(parts) > 1 and len(parts[0]) < len(self._tail_source):
-                parts[0:2] = [parts[0] + parts[1]]
-            tail = self.segments[-1]
-            tail.update(self._render_markdown(parts[0]))
-            self._tail_source = parts[-1]
-            if len(parts) > 1:
-                await self.mount_all([self._segment(part) for part in parts[1:]], after=tail)
+    def append(self, fragment: str) -> None:
+        """Add streamed text: re-render the last segment, and mount new ones when it gets too long.
+
+        Not awaited: the new segments are in the DOM at once, and waiting for their mount would hand
+        the event loop to the stream reader for several turns per frame.
+        """
+        self.source += fragment
+        tail = self.segments[-1]
+        parts = split_markdown(tail.source + fragment)
+        while len(parts) > 1 and len(parts[0]) < len(tail.source):  # a segment never loses text
+            parts[0:2] = [parts[0] + parts[1]]
+        tail.show(parts[0], self._render_markdown(parts[0]))
+        if len(parts) > 1:
+            self.mount_all([self._segment(part) for part in parts[1:]], after=tail)
+
+    def restyle(self) -> None:
+        """Render again for the current theme (code blocks are coloured for a dark or a light one)."""
+        for segment in self.segments:
+            segment.show(segment.source, self._render_markdown(segment.source))
 
     async def replace(self, markdown: str, files: list[FileRef]) -> None:
         """Show the final form of the message (one full render, e.g. once footnotes are known)."""
-        async with self._mount_lock:
-            if markdown != self.source:
-                self.source = markdown
-                segments = split_markdown(markdown)
-                self._tail_source = segments[-1]
-                await self.query_children(".message-body").remove()
-                await self.mount_all([self._segment(segment) for segment in segments], after=0)
+        if markdown != self.source:
+            self.source = markdown
+            await self.query_children(Segment).remove()
+            await self.mount_all([self._segment(segment) for segment in split_markdown(markdown)], after=0)
         known = {ref.file_id for ref in self._files}
         new = [ref for ref in files if ref.file_id not in known]
         self._files.extend(new)
