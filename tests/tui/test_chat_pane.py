@@ -49,3 +49,16 @@ async def test_markdown_is_rendered_once_though_measured_and_painted(monkeypatch
         assert len(segments) > 1  # a long message is cut into segments
         assert len(renders) == len(segments)  # one render each, reused for height and paint
         assert "".join(segment.source for segment in segments) == text
+
+
+async def test_code_blocks_recolour_when_the_theme_changes() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        chat = app.query_one(ChatView)
+        await chat.add_message("assistant", "```python\nprint('hi')\n```")
+        await pilot.pause()
+        [segment] = chat.query(Segment)
+        assert segment.content.renderable.code_theme == "monokai"
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert segment.content.renderable.code_theme == "friendly"
