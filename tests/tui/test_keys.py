@@ -34,3 +34,14 @@ async def test_ctrl_j_bytes_add_a_line_and_return_sends(home):
         await run_done(pilot)
         messages, _ = await app.connection.backend.list_messages(app.thread_id)
         assert messages[0]["content"][0]["text"]["value"] == "one\ntwo"
+
+
+async def test_the_prompt_gets_the_focus_when_nothing_has_it(home):
+    """As when a terminal starts the app: keys typed at once go to the prompt, not the thread filter laid out first."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.screen.set_focus(None)
+        await pilot.press("f1", "escape")  # the main screen is shown again with nothing focused
+        await pilot.pause()
+        assert app.focused is app.prompt

@@ -79,6 +79,7 @@ class AsstApp(ManageActions, App[None]):
     TITLE = "asst-tui"
     BINDINGS = BINDINGS
     ENABLE_COMMAND_PALETTE = True
+    AUTO_FOCUS = "#prompt"  # the default focuses the first focusable widget, the thread filter, before on_mount runs
 
     def __init__(
         self,
@@ -139,7 +140,6 @@ class AsstApp(ManageActions, App[None]):
 
     def on_mount(self) -> None:
         self._apply_theme()
-        self.prompt.focus()
         for problem in self.startup_problems:
             self.notify(visible(problem), title="Configuration problem", severity="error", timeout=15, markup=False)
         self.start()
