@@ -43,7 +43,7 @@ async def test_closed_prompt_says_the_run_waits_and_f6_answers_it(home):
     async with app.run_test(size=SIZE) as pilot:
         await closed_prompt(pilot)
         header = screen_text(app).splitlines()[0]
-        assert "waiting for function outputs" in header and "F6" in header and "Esc" in header
+        assert "waits for function outputs — F6 answers, Esc cancels" in header
         assert "answer_function_call" in footer_keys(app) and "cancel_run" in footer_keys(app)
 
         await send(pilot, "hello while it waits")

@@ -63,7 +63,7 @@ BINDINGS = [
     Binding("ctrl+q", "quit", "Quit"),
 ]
 
-WAITING_HINT = "F6 answers it, Esc cancels the run"
+WAITING_HINT = "F6 answers, Esc cancels"  # short: the header has little room left
 
 HELP_ROWS = [  # keys handled by widgets rather than app bindings
     Binding("enter", "", "Send the message"),
@@ -549,7 +549,8 @@ class AsstApp(ManageActions, App[None]):
         if self.flow is flow:
             self.set_run_status("requires_action", WAITING_HINT)
             self.refresh_bindings()
-            self.notify(f"The run waits for function outputs. {WAITING_HINT}.", title="Run waiting", markup=False)
+            self.notify("The run waits for function outputs: press F6 to answer them, or Esc to cancel the run.",
+                        title="Run waiting", markup=False)
 
     def run_finished(self, flow: RunFlow) -> None:
         if self.flow is flow:

@@ -24,7 +24,7 @@ STATUS_STYLES = {
 }
 
 
-STATUS_LABELS = {"requires_action": "waiting for function outputs"}
+STATUS_LABELS = {"requires_action": "waits for function outputs"}
 
 
 class StatusLine(Widget):
