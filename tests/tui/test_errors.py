@@ -156,26 +156,28 @@ def user_messages(app) -> list[str]:
     return [view.source for view in app.chat.query(MessageView) if view.role == "user"]
 
 
-@pytest.mark.parametrize(
-    ("status", "what", "todo"),
-    [
-        (401, "rejected the API key (401): Incorrect API key provided", "Check the API key env var"),
-        (429, "Rate limited (429): Rate limit reached", "Wait 7 s (the server's Retry-After)"),
-        (500, "failed (500): The server had an error", "Try again; if it keeps happening, check the server's log"),
-        (503, "failed (503): The engine is currently overloaded", "Try again"),
-    ],
-)
-async def test_http_errors_say_what_happened_and_what_to_do(home, scripted, status, what, todo):
-    scripted.status = status
+ERRORS = [  # (status, what the user is told happened, what to do)
+    (401, "rejected the API key (401): Incorrect API key provided", "Check the API key env var"),
+    (429, "Rate limited (429): Rate limit reached", "Wait 7 s (the server's Retry-After)"),
+    (500, "failed (500): The server had an error", "Try again; if it keeps happening, check the server's log"),
+    (503, "failed (503): The engine is currently overloaded", "Try again"),
+]
+
+
+async def test_http_errors_say_what_happened_and_what_to_do(home, scripted):
     app = make_app(base_url=scripted.base_url, assistant="asst_s")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await send(pilot, "keep this draft")
-        await wait_for(pilot, lambda: what in said(app), what=f"the {status} message")
-        assert todo in said(app)
-        assert app.prompt.text == "keep this draft"
-        assert user_messages(app) == []
-        assert app.flow is None and app.status_line.status == "idle"
+        app.prompt.text = "keep this draft"
+        for status, what, todo in ERRORS:
+            scripted.status = status
+            app.prompt.focus()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: what in said(app), what=f"the {status} message")
+            assert todo in said(app).split(what, 1)[1], status
+            assert app.prompt.text == "keep this draft", status
+            assert user_messages(app) == [], status
+            assert app.flow is None and app.status_line.status == "idle", status
         assert "Traceback" not in screen_text(app)
 
 

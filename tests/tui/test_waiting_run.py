@@ -38,13 +38,21 @@ async def closed_prompt(pilot) -> None:
     await pilot.pause(0.1)
 
 
+def palette(app) -> list[str]:
+    return [command.title for command in app.get_system_commands(app.screen)]
+
+
 async def test_closed_prompt_says_the_run_waits_and_f6_answers_it(home):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert ("f6", "Answer function call") in [(key.lower(), text) for key, text in app.key_rows()]  # F1
+        assert "Answer function call" not in palette(app) and "answer_function_call" not in footer_keys(app)
         await closed_prompt(pilot)
         header = screen_text(app).splitlines()[0]
         assert "waits for function outputs — F6 answers, Esc cancels" in header
         assert "answer_function_call" in footer_keys(app) and "cancel_run" in footer_keys(app)
+        assert "Answer function call" in palette(app)
 
         await send(pilot, "hello while it waits")
         await pilot.pause(0.1)
@@ -81,36 +89,16 @@ async def test_escape_cancels_a_waiting_run(home):
         assert "after the cancel" in assistant_texts(app)[-1]
 
 
-async def test_ctrl_x_in_the_prompt_cancels_and_frees_the_thread(home):
+async def test_ctrl_x_cancels_and_frees_the_thread_and_a_declined_call_finishes_its_run(home):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, CALL)
         await tool_prompt(pilot)
         await pilot.press("ctrl+x")
-        await run_done(pilot, "cancelled")
-        await send(pilot, "next one")
-        await run_done(pilot)
-        assert "next one" in assistant_texts(app)[-1]
-
-
-async def test_declined_call_finishes_the_run(home):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+        await run_done(pilot, "cancelled")  # it used to stay "cancelling", and every send said a run was going
         await send(pilot, CALL)
         await tool_prompt(pilot)
         await pilot.press("ctrl+d", "ctrl+s")
         await run_done(pilot)
         assert "declined by user" in assistant_texts(app)[-1]
-
-
-async def test_f6_is_in_help_and_in_the_palette_only_while_a_run_waits(home):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        commands = lambda: [command.title for command in app.get_system_commands(app.screen)]  # noqa: E731
-        assert "Answer function call" not in commands()
-        assert ("f6", "Answer function call") in [(key.lower(), text) for key, text in app.key_rows()]
-        await closed_prompt(pilot)
-        assert "Answer function call" in commands()

@@ -1,4 +1,4 @@
-"""The header line: profile, engine, assistant, model and the state of the current run."""
+"""The header line: the state of the current run, then profile, engine, assistant and model."""
 
 from __future__ import annotations
 
@@ -40,7 +40,13 @@ class StatusLine(Widget):
     attached: reactive[str] = reactive("")  # the files attached to the next message
 
     def render(self) -> Text:
-        line = Text.assemble(("asst-tui", "bold"), "  profile ")
+        """The run's state comes first: on a narrow terminal the end of the line is cut off."""
+        style = STATUS_STYLES.get(self.status, "")
+        line = Text.assemble(("asst-tui", "bold"), ("  ● ", style))
+        line.append(STATUS_LABELS.get(self.status, self.status.replace("_", " ")), style=style)
+        if self.hint:
+            line.append(f" — {self.hint}", style="bold")
+        line.append("  profile ")
         line.append_text(literal(self.profile, "bold"))
         if self.engine:
             line.append_text(literal(f" ({self.engine})", "dim"))
@@ -50,10 +56,6 @@ class StatusLine(Widget):
         if self.model:
             line.append("  model ")
             line.append_text(literal(self.model, "bold"))
-        line.append("  ● ", style=STATUS_STYLES.get(self.status, ""))
-        line.append(STATUS_LABELS.get(self.status, self.status.replace("_", " ")), style=STATUS_STYLES.get(self.status, ""))
-        if self.hint:
-            line.append(f" — {self.hint}", style="bold")
         if self.overrides:
             line.append("  overrides ", style="bold yellow")
             line.append_text(literal(self.overrides, "yellow"))
