@@ -44,6 +44,7 @@ async def test_a_run_through_the_chat_engine_streams_the_upstream_reply(home: Pa
         async with app.run_test(size=(120, 36)) as pilot:
             await ready(pilot)
             assert app.connection.engine_label == f"chat engine, upstream {up.base_url}"
+            assert f"chat engine, upstream {up.base_url}" in str(app.status_line.render())
             await send(pilot, "Say hello")
             await run_done(pilot)
             await wait_for(pilot, lambda: assistant_texts(app)[-1:] == ["Hello"], what="the streamed reply")

@@ -19,6 +19,7 @@ from .. import paths
 from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
 from . import bootstrap
+from .file_actions import FILE_BINDINGS, FileActions
 from .manage_actions import MANAGE_BINDINGS, ManageActions
 from .text import visible
 from .welcome import WELCOME
@@ -45,6 +46,7 @@ BINDINGS = [
     Binding("ctrl+o", "open_thread_by_id", "Open thread by ID", show=False),
     Binding("f4", "switch_assistant", "Switch assistant", show=False),
     *MANAGE_BINDINGS,  # assistants, run overrides, run inspector
+    *FILE_BINDINGS,  # attach files, the files view
     Binding("ctrl+b", "toggle_panel", "Run panel"),
     Binding("ctrl+s", "save_transcript", "Save"),
     Binding("escape", "cancel_run", "Cancel run"),
@@ -72,7 +74,7 @@ HELP_ROWS = [  # keys handled by widgets rather than app bindings
 ]
 
 
-class AsstApp(ManageActions, App[None]):
+class AsstApp(FileActions, ManageActions, App[None]):
     """Chat with an Assistants v2 backend from the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -193,6 +195,9 @@ class AsstApp(ManageActions, App[None]):
         try:
             self.connection = await bootstrap.connect(self.profile)
             backend = self.connection.backend
+            self.status_line.engine = self.connection.engine_label
+            if self.connection.notice:
+                self.notify(visible(self.connection.notice), title="Engine", severity="warning", timeout=20, markup=False)
             assistant, created = await bootstrap.choose_assistant(
                 backend, self.registry, self.profile, self.options.assistant
             )
@@ -502,8 +507,9 @@ class AsstApp(ManageActions, App[None]):
         self.set_run_status("queued")
         view = await self.chat.add_message("user", visible(text), created_at=time.time())
         backend = self.connection.backend
+        attached = self.take_attachments()
         try:
-            message = await backend.add_message(thread_id, text)
+            message = await backend.add_message(thread_id, text, [a.param() for a in attached] or None)
             self.chat.set_message_id(view, message["id"])
             self._record_activity(thread_id, text)
             overrides = self.next_run_params()
@@ -514,6 +520,7 @@ class AsstApp(ManageActions, App[None]):
             if view.message_id is None:
                 await view.remove()
                 self.prompt.restore_draft(text)
+                self.set_attachments(attached + self.pending_attachments)
             await self._backend_failed(error, thread_id)
             if error.kind == "locked":
                 await self._pick_up_run(thread_id)  # show that run, and let Esc cancel it

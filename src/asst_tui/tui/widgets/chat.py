@@ -15,7 +15,8 @@ from typing import Any
 from textual.containers import VerticalScroll
 from textual.message import Message
 
-from ..message_format import render_message
+from ..file_names import fetch_names
+from ..message_format import cited_file_ids, render_message
 from .chat_message import MessageView
 
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
@@ -55,6 +56,7 @@ class ChatView(VerticalScroll, can_focus=True):
         """Replace the pane with these (chronological) messages and follow the bottom."""
         self._pending.clear()
         self._views.clear()
+        await self._learn_file_names(messages)
         self.has_older = has_older
         self._loading_older = False
         with self.app.batch_update():
@@ -66,6 +68,7 @@ class ChatView(VerticalScroll, can_focus=True):
     async def show_older(self, messages: list[dict[str, Any]], has_older: bool) -> None:
         """Mount an older page above the current first message, keeping what the user looks at in place."""
         self.has_older = has_older
+        await self._learn_file_names(messages)
         if messages:
             first = self.children[0] if self.children else None
             before_height = self.virtual_size.height
@@ -184,6 +187,7 @@ class ChatView(VerticalScroll, can_focus=True):
     async def finish_message(self, message: dict[str, Any]) -> None:
         """A message is complete: flush its tail and show footnotes and files if it has any."""
         self.flush()
+        await self._learn_file_names([message])
         view = self._views.get(message.get("id", ""))
         if view is None:
             await self.mount(self._view_for(message))
@@ -197,6 +201,7 @@ class ChatView(VerticalScroll, can_focus=True):
         notes (what went wrong) and the scroll position stay.
         """
         self.flush()
+        await self._learn_file_names(messages)
         previous: MessageView | None = None
         for message in messages:
             view = self._views.get(message.get("id", ""))
@@ -209,6 +214,13 @@ class ChatView(VerticalScroll, can_focus=True):
             else:
                 await self._update(view, message)
             previous = view
+
+    async def _learn_file_names(self, messages: list[dict[str, Any]]) -> None:
+        """Look up the names of files the messages cite, so footnotes can name them."""
+        connection = getattr(self.app, "connection", None)
+        cited = [file_id for message in messages for file_id in cited_file_ids(message)]
+        if connection is not None and cited:
+            await fetch_names(connection.backend, cited)
 
     async def _update(self, view: MessageView, message: dict[str, Any]) -> None:
         rendered = render_message(message)

@@ -40,12 +40,18 @@ class StatusLine(Widget):
     attached: reactive[str] = reactive("")  # the files attached to the next message
 
     def render(self) -> Text:
-        """The run's state comes first: on a narrow terminal the end of the line is cut off."""
+        """The run's state and what changes the next run come first: on a narrow terminal the end is cut off."""
         style = STATUS_STYLES.get(self.status, "")
         line = Text.assemble(("asst-tui", "bold"), ("  ● ", style))
         line.append(STATUS_LABELS.get(self.status, self.status.replace("_", " ")), style=style)
         if self.hint:
             line.append(f" — {self.hint}", style="bold")
+        if self.overrides:
+            line.append("  overrides ", style="bold yellow")
+            line.append_text(literal(self.overrides, "yellow"))
+        if self.attached:
+            line.append("  attached ", style="bold cyan")
+            line.append_text(literal(self.attached, "cyan"))
         line.append("  profile ")
         line.append_text(literal(self.profile, "bold"))
         if self.engine:
@@ -56,10 +62,4 @@ class StatusLine(Widget):
         if self.model:
             line.append("  model ")
             line.append_text(literal(self.model, "bold"))
-        if self.overrides:
-            line.append("  overrides ", style="bold yellow")
-            line.append_text(literal(self.overrides, "yellow"))
-        if self.attached:
-            line.append("  attached ", style="bold cyan")
-            line.append_text(literal(self.attached, "cyan"))
         return line
