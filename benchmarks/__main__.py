@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split(":", 1)[1].strip())
     parser.add_argument("--quick", action="store_true", help="smaller loads and fewer repeats (CI: checks the harness runs)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
-    parser.add_argument("--only", metavar="NAME", action="append", choices=list(BENCHMARKS), help="run only this benchmark (repeatable)")
+    parser.add_argument("--only", metavar="NAME", action="append", choices=list(BENCHMARKS), help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
     args = parser.parse_args(argv)
     names = args.only or list(BENCHMARKS)
     about = machine()

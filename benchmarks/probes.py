@@ -77,6 +77,3 @@ def rss_mb() -> float:
             return int(line.split()[1]) / 1024
     return float("nan")
 
-
-def first_at_or_after(times: list[float], start: float) -> float | None:
-    return next((t for t in times if t >= start), None)

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import termios
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 class PtyResult:
     returncode: int
     written: int  # bytes the program wrote to the terminal
-    seconds: float
     tail: bytes  # its last output, for error messages
 
 
@@ -31,7 +29,6 @@ def run_in_pty(args: list[str], size: tuple[int, int], env: dict[str, str] | Non
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     environment = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
     environment.pop("TEXTUAL", None)
-    start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, *args], stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=environment, start_new_session=True
     )
@@ -57,7 +54,6 @@ def run_in_pty(args: list[str], size: tuple[int, int], env: dict[str, str] | Non
     except subprocess.TimeoutExpired:
         process.kill()
         returncode = process.wait()
-    seconds = time.perf_counter() - start
     reader.join(5)
     os.close(master)
-    return PtyResult(returncode, counted[0], seconds, bytes(tail))
+    return PtyResult(returncode, counted[0], bytes(tail))
