@@ -67,9 +67,10 @@ async def tool_prompt(pilot) -> None:
     from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
 
     app = pilot.app
-    await wait_for(
-        pilot, lambda: isinstance(app.screen, ToolOutputsScreen) and isinstance(app.focused, TextArea), what="tool prompt"
-    )
+    def open_and_focused() -> bool:
+        return isinstance(app.screen, ToolOutputsScreen) and isinstance(app.focused, TextArea)
+
+    await wait_for(pilot, open_and_focused, what="tool prompt")
 
 
 def notes(app: AsstApp) -> list[str]:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from asst_tui.tui.widgets.chat_message import MessageView
 from asst_tui.tui.widgets.run_panel import CodeCallView
 
-from .helpers import SIZE, assistant_texts, make_app, ready, run_done, send, tool_prompt, wait_for, write_config
+from .helpers import (
+    SIZE,
+    assistant_texts,
+    make_app,
+    notifications,
+    ready,
+    run_done,
+    send,
+    tool_prompt,
+    wait_for,
+    write_config,
+)
 
 
 async def test_first_run_creates_demo_assistant_thread_and_welcome(home):
@@ -95,11 +106,15 @@ async def test_escape_cancels_a_streaming_run(home):
         await ready(pilot)
         await send(pilot, "/lorem 5000")
         await wait_for(pilot, lambda: assistant_texts(app) and len(assistant_texts(app)[-1]) > 50, what="streaming")
+        await send(pilot, "meanwhile")
+        assert app.prompt.text == "meanwhile"  # not sent while the run goes on, and not lost
+        assert "A run is still going" in notifications(app)[-1]
         await pilot.press("escape")
         await run_done(pilot, "cancelled")
         assert len(assistant_texts(app)[-1].split()) < 4000
         run = await app.connection.backend.list_runs(app.thread_id, limit=1)
         assert run[0]["status"] == "cancelled"
+        assert app.prompt.text == "meanwhile"
 
 
 async def test_unreachable_server_keeps_the_draft_and_says_what_to_do(home):

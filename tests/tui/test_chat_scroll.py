@@ -14,7 +14,9 @@ def at_end(chat) -> bool:
 
 async def streaming(pilot, words: int = 30) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: assistant_texts(app) and len(assistant_texts(app)[-1].split()) > words, what="streaming")
+    await wait_for(
+        pilot, lambda: assistant_texts(app) and len(assistant_texts(app)[-1].split()) > words, what="streaming"
+    )
 
 
 async def test_a_short_thread_sits_at_the_bottom_and_a_long_reply_is_followed_to_its_end(home):

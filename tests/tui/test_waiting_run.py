@@ -1,4 +1,4 @@
-"""A run left waiting for function outputs: what the header says, F6 to answer, Esc or Ctrl+X to cancel, and no lost drafts."""
+"""A run left waiting for function outputs: the header, F6 to answer, Esc or Ctrl+X to cancel, no lost drafts."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from ..file_names import fetch_names
 from ..message_format import cited_file_ids, render_message
 from .chat_message import MessageView
 
-FRAME_SECONDS = 1 / 10  # streamed text reaches the screen at most this often: a frame costs 40-60 ms of layout and paint
+FRAME_SECONDS = 1 / 10  # streamed text reaches the screen at most this often (a frame costs 40-60 ms)
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 
 
