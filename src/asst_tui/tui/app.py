@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from functools import partial
 from argparse import Namespace
@@ -144,7 +145,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         self._apply_theme()
         for problem in self.startup_problems:
             self.notify(visible(problem), title="Configuration problem", severity="error", timeout=15, markup=False)
-        self.start()
+        self.call_after_refresh(self.start)
 
     def _apply_theme(self) -> None:
         from .themes import register_themes
@@ -179,7 +180,13 @@ class AsstApp(FileActions, ManageActions, App[None]):
 
     @work(group="startup", exclusive=True)
     async def start(self) -> None:
-        """Connect (starting the embedded server if needed), pick the assistant and open a thread."""
+        """Connect (starting the embedded server if needed), pick the assistant and open a thread.
+
+        Started after the first frame: it imports openai and starts the server in threads, which held
+        the GIL while the first frame was laid out (~450 ms later, both in sys.modules by then). Once
+        ready, what is alive (imported modules, mostly) is frozen out of the garbage collector's view:
+        its full collections walked it all and paused a streaming reply for up to ~190 ms each.
+        """
         from ..client.errors import BackendError
 
         try:
@@ -222,6 +229,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         if thread_id:
             await self.open_thread(thread_id, welcome=created or not self.options.thread)
         self.ready = True
+        gc.freeze()
         if self.flow is None:
             self.set_run_status("idle")
         await self._send_queued()
@@ -734,6 +742,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         return True
 
     async def on_unmount(self) -> None:
+        gc.unfreeze()  # the process (a test run, say) gets its collector back
         if self.connection is not None:
             await self.connection.close()
 

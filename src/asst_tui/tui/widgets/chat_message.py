@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment as RichSegment
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from textual.widgets import Static
 from ..markdown_split import split_markdown
 from ..message_format import FileRef
 from ..text import literal
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown as RichMarkdown
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "note": "asst-tui"}
 
@@ -121,6 +124,8 @@ class MessageView(Vertical):
         return Segment(source, self._render_markdown(source))
 
     def _render_markdown(self, source: str) -> RichMarkdown:
+        from rich.markdown import Markdown as RichMarkdown  # markdown-it, pygments: not before the first frame
+
         dark = self.app.current_theme.dark if self.is_attached or self._parent else True
         return RichMarkdown(source, code_theme="monokai" if dark else "friendly", hyperlinks=False)
 
