@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 ACTIVE = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 POLL_SECONDS = 1.0
-YIELD_SECONDS = 1 / 60  # the longest the stream is read without giving the event loop a turn
+YIELD_SECONDS = 0.005  # the longest the stream is read without giving the event loop a turn (a key
+# or a frame waits at most this long for it; at 1/60 s frame gaps and keypress latency were ~2x longer)
 PANEL_EVENTS = (ToolCallStarted, ToolCallDelta, CodeLogs, CodeImage, ToolCallDone, Usage)
 
 
