@@ -20,6 +20,7 @@ from ..message_format import cited_file_ids, render_message
 from .chat_message import MessageView
 
 FRAME_SECONDS = 1 / 10  # streamed text reaches the screen at most this often (a frame costs 40-60 ms)
+FIRST_SCREEN = 10  # messages mounted per frame: a page's newest first, then the rest above them
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 
 
@@ -42,6 +43,7 @@ class ChatView(VerticalScroll, can_focus=True):
         self._flush_scheduled = False
         self.following = True  # keep the newest content in view
         self._stick_scheduled = False
+        self._shown = 0  # show_messages calls, so the rest of a page never lands in another thread
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._restyle, init=False)
@@ -59,28 +61,44 @@ class ChatView(VerticalScroll, can_focus=True):
         await self._learn_file_names(messages)
         self.has_older = has_older
         self._loading_older = False
+        self._shown += 1
+        newest, rest = messages[-FIRST_SCREEN:], messages[:-FIRST_SCREEN]
         with self.app.batch_update():
             await self.remove_children()
-            await self.mount_all([self._view_for(message) for message in messages])
+            await self.mount_all([self._view_for(message) for message in newest])
         self.following = True
         self.follow()
+        if rest:  # mounted above once the newest are painted at the bottom (two frames: layout, scroll)
+            self._loading_older = True
+            self.call_after_refresh(self.call_after_refresh, self._show_rest, self._shown, rest, has_older)
+
+    async def _show_rest(self, shown: int, rest: list[dict[str, Any]], has_older: bool) -> None:
+        if shown == self._shown:  # still the same page
+            await self.show_older(rest, has_older)
 
     async def show_older(self, messages: list[dict[str, Any]], has_older: bool) -> None:
-        """Mount an older page above the current first message, keeping what the user looks at in place."""
+        """Mount an older page above the current first message, keeping what the user looks at in place.
+
+        FIRST_SCREEN messages a frame, newest first: mounting a whole page at once stalled the screen.
+        """
         self.has_older = has_older
         await self._learn_file_names(messages)
         if messages:
+            batch, rest = messages[-FIRST_SCREEN:], messages[:-FIRST_SCREEN]
             first = self.children[0] if self.children else None
             before_height = self.virtual_size.height
-            views = [self._view_for(message) for message in messages]
+            views = [self._view_for(message) for message in batch]
             await self.mount_all(views, before=first) if first else await self.mount_all(views)
-            self.call_after_refresh(self._keep_position, before_height)
+            self.call_after_refresh(self._keep_position, before_height, rest)
         else:
             self._loading_older = False
 
-    def _keep_position(self, before_height: int) -> None:
+    def _keep_position(self, before_height: int, rest: list[dict[str, Any]]) -> None:
         self.scroll_to(y=self.scroll_y + self.virtual_size.height - before_height, animate=False, immediate=True)
-        self._loading_older = False
+        if rest:
+            self.call_after_refresh(self._show_rest, self._shown, rest, self.has_older)
+        else:
+            self._loading_older = False
 
     def _view_for(self, message: dict[str, Any]) -> MessageView:
         rendered = render_message(message)
