@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,31 +14,10 @@ from asst_tui.client.backend import Backend
 from asst_tui.registry import Registry
 from asst_tui.server import EmbeddedServer, ServerConfig, start_server
 
+from ..tui.conftest import home, no_openai_key  # noqa: F401 - the same private home for these tests
+from ..tui.helpers import wait_for, write_config  # noqa: F401 - re-exported for the test modules
+
 IDENTITY = "test@embedded"
-
-
-@pytest.fixture(autouse=True)
-def no_openai_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's OPENAI_API_KEY would make the local profile pick the chat engine (and reach OpenAI)."""
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Everything asst-tui writes goes under tmp_path; the demo engine runs at full speed."""
-    monkeypatch.setenv("ASST_TUI_HOME", str(tmp_path))
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    write_config(tmp_path, '[profiles.local]\nkind = "local"\ndemo_delay_ms = 0\n')
-    return tmp_path
-
-
-def write_config(home: Path, text: str) -> Path:
-    path = home / "config" / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -75,15 +52,6 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen(), self.results.append)
-
-
-async def wait_for(pilot, condition: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
 
 
 def screen_text(app: App) -> str:
