@@ -415,8 +415,14 @@ def test_streamed_code_interpreter(api: Api, assistant: dict[str, Any]) -> None:
     steps = api.get(f"/threads/{thread['id']}/runs/{run_id}/steps", params={"order": "asc"})["data"]
     assert [s["type"] for s in steps] == ["tool_calls", "message_creation"]
     message = api.get(f"/threads/{thread['id']}/messages", params={"run_id": run_id})["data"][0]
-    assert message["content"][0]["text"]["annotations"][0]["type"] == "file_path"
     image_id = next(o["image"]["file_id"] for o in outputs if o["type"] == "image")
+    image_part, text_part = message["content"]
+    assert image_part["image_file"]["file_id"] == image_id
+    assert text_part["text"]["annotations"][0]["type"] == "file_path"
+    image_deltas = [
+        part for name, data in events if name == "thread.message.delta" for part in data["delta"]["content"] if part["type"] == "image_file"
+    ]
+    assert image_deltas == [{"index": 0, "type": "image_file", "image_file": {"file_id": image_id}}]
     api.get(f"/files/{image_id}")
 
 

@@ -181,7 +181,7 @@ def test_code_interpreter_png_downloads_byte_identical(client: openai.OpenAI) ->
     assert downloaded == expected
     assert downloaded.startswith(b"\x89PNG\r\n\x1a\n")
     reply = client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]
-    assert file_id in message_text(reply)
+    assert reply.content[0].type == "image_file" and reply.content[0].image_file.file_id == file_id
 
 
 def test_code_interpreter_generated_file_is_annotated(client: openai.OpenAI) -> None:
@@ -326,4 +326,9 @@ def test_two_code_blocks_streamed_with_an_image(client: openai.OpenAI) -> None:
     calls = steps[0].step_details.tool_calls
     assert [c.id for c in calls] == handler.created
     assert calls[0].code_interpreter.outputs[0].logs == "first\n"
-    assert "2 code blocks" in message_text(reply) and handler.images[0] in message_text(reply)
+    assert "2 code blocks" in message_text(reply)
+    # as the hosted API did: the image is the reply's first content part, its text comes after
+    assert [part.type for part in reply.content] == ["image_file", "text"]
+    assert reply.content[0].image_file.file_id == handler.images[0]
+    stored = client.beta.threads.messages.retrieve(reply.id, thread_id=thread.id)
+    assert [part.type for part in stored.content] == ["image_file", "text"]

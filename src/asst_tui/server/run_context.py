@@ -55,12 +55,14 @@ class RunContext:
         self.delay = manager.config.demo_delay_ms / 1000
         self.required_calls: list[dict[str, Any]] = []
         self.generated_files: list[dict[str, Any]] = []  # non-image files the code interpreter wrote
+        self.generated_images: list[str] = []  # image file ids the code interpreter made, for the next message
         previous = run.get("usage") or {}
         self._prompt_tokens = previous.get("prompt_tokens", 0)
         self._completion_tokens = previous.get("completion_tokens", 0)
         self._message: dict[str, Any] | None = None
         self._message_step: dict[str, Any] | None = None
         self._chunks: list[str] = []
+        self._images: list[str] = []  # image file ids shown before the open message's text
         self._flushed_at = 0.0
         self._tool_step: dict[str, Any] | None = None
         self.real_usage = False  # the engine reports the model's usage (add_usage): no estimates, no budget check in write
@@ -131,6 +133,7 @@ class RunContext:
     # ---- messages -----------------------------------------------------------------------------
 
     def begin_message(self) -> None:
+        """Open an assistant message; images the code interpreter made come first in it, as the hosted API put them."""
         self.close_tool_step()
         message = objects.message(
             self.thread_id, "assistant", [], assistant_id=self.run["assistant_id"], run_id=self.run_id, status="in_progress"
@@ -143,7 +146,11 @@ class RunContext:
         self._publish("thread.message.created", message)
         self._publish("thread.message.in_progress", message)
         self._message, self._message_step, self._chunks = message, step, []
+        self._images, self.generated_images = self.generated_images, []
         self._flushed_at = time.monotonic()
+        for index, file_id in enumerate(self._images):
+            part = {"index": index, "type": "image_file", "image_file": {"file_id": file_id}}
+            self._publish("thread.message.delta", {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [part]}})
 
     def write(self, text: str) -> None:
         """Append text to the open message and stream it as a delta; over budget ends the run incomplete."""
@@ -162,7 +169,7 @@ class RunContext:
             self.bus.publish(
                 self.run_id,
                 "thread.message.delta",
-                {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [{"index": 0, "type": "text", "text": {"value": text}}]}},
+                {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [{"index": len(self._images), "type": "text", "text": {"value": text}}]}},
             )
         if time.monotonic() - self._flushed_at > MESSAGE_FLUSH_SECONDS:
             self._sync_message_text()
@@ -189,7 +196,8 @@ class RunContext:
         part = objects.text_part("".join(self._chunks))
         if annotations:
             part["text"]["annotations"] = annotations
-        self._message["content"] = [part]
+        images = [{"type": "image_file", "image_file": {"file_id": file_id, "detail": "auto"}} for file_id in self._images]
+        self._message["content"] = [*images, part]
 
     # ---- tool calls ---------------------------------------------------------------------------
 
@@ -254,6 +262,7 @@ class RunContext:
             stored = self._store_output_file(path)
             if path.suffix.lower() == ".png":
                 outputs.append({"type": "image", "image": {"file_id": stored["id"]}})
+                self.generated_images.append(stored["id"])
             else:
                 self.generated_files.append(stored)
         call["code_interpreter"]["outputs"] = outputs
@@ -387,6 +396,7 @@ class RunContext:
                 if message is not None:
                     self._message, self._message_step = message, step
                     self._chunks = [_message_text(message)]
+                    self._images = [p["image_file"]["file_id"] for p in message.get("content", []) if p.get("type") == "image_file"]
 
     def complete_waiting_step(self, outputs: dict[str, str]) -> None:
         self.adopt_waiting_step()

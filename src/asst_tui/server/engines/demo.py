@@ -88,13 +88,10 @@ def _code_blocks(ctx: RunContext, text: str) -> list[str]:
 
 
 async def _run_code(ctx: RunContext, blocks: list[str]) -> None:
-    results = []
-    for code in blocks:
-        call, result = await ctx.code_interpreter(code)
-        results.append((call, result))
+    results = [(await ctx.code_interpreter(code))[1] for code in blocks]
     ctx.close_tool_step()
     parts = [f"I ran {len(blocks)} code block{'s' if len(blocks) > 1 else ''} in the code interpreter."]
-    for i, (call, result) in enumerate(results, 1):
+    for i, result in enumerate(results, 1):
         label = f"Block {i}" if len(results) > 1 else "Output"
         logs = result.logs.rstrip("\n")
         if result.timed_out or result.crashed:
@@ -105,9 +102,6 @@ async def _run_code(ctx: RunContext, blocks: list[str]) -> None:
             parts.append(f"**{label}:**" if logs else f"**{label}:** (no output)")
         if logs:
             parts.append(_fence(logs, "text"))
-        images = [o["image"]["file_id"] for o in call["code_interpreter"]["outputs"] if o["type"] == "image"]
-        if images:
-            parts.append("Images: " + ", ".join(f"`{file_id}`" for file_id in images))
     text = "\n\n".join(parts)
     annotations = []
     for info in ctx.generated_files:
