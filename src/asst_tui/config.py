@@ -93,6 +93,7 @@ class Config:
     default_profile: str = "local"
     theme: str = "asst-dark"
     transcripts_dir: Path | None = None
+    inline_images: bool = True  # draw images in the chat when textual-image is installed
     profiles: dict[str, Profile] = field(default_factory=lambda: {"local": Profile("local", "local")})
 
     def profile(self, name: str | None = None) -> Profile:
@@ -140,6 +141,8 @@ def save_config(config: Config, path: Path | None = None) -> None:
         data["theme"] = config.theme
     if config.transcripts_dir:
         data["transcripts_dir"] = str(config.transcripts_dir)
+    if config.inline_images != defaults.inline_images:
+        data["inline_images"] = config.inline_images
     profiles = {
         name: {key: value for key, value in asdict(profile).items() if key != "name" and value not in (None, {})}
         for name, profile in config.profiles.items()
@@ -237,8 +240,11 @@ class _Reader:
             elif key == "transcripts_dir":
                 if (text := self.typed(value, str, [key])) is not None:
                     config.transcripts_dir = Path(text).expanduser()
+            elif key == "inline_images":
+                if (flag := self.typed(value, bool, [key])) is not None:
+                    config.inline_images = flag
             else:
-                self.problem([key], "unknown setting (known: default_profile, theme, transcripts_dir, profiles)")
+                self.problem([key], "unknown setting (known: default_profile, theme, transcripts_dir, inline_images, profiles)")
         if config.default_profile not in config.profiles:
             self.problem(["default_profile"], f"no profile named {config.default_profile!r}; 'local' is used")
             config.default_profile = "local"

@@ -165,7 +165,7 @@ def test_wrong_types_and_unknown_keys_drop_only_the_bad_key():
     config, problems = load_config()
     assert [str(p) for p in problems] == [
         "config.toml:1: theme: expected a string, got an integer; ignored",
-        "config.toml:2: colour: unknown setting (known: default_profile, theme, transcripts_dir, profiles)",
+        "config.toml:2: colour: unknown setting (known: default_profile, theme, transcripts_dir, inline_images, profiles)",
         "config.toml:7: profiles.x.base_url: expected a string, got an integer; ignored",
         "config.toml:8: profiles.x.organisation: unknown key (known: kind, base_url, api_key_env, api_key, "
         "azure_endpoint, api_version, organization, project, default_assistant, engine, demo_delay_ms, "
@@ -258,3 +258,16 @@ def test_set_theme_refuses_to_overwrite_a_broken_file():
     with pytest.raises(ConfigError, match=r"config.toml:1: invalid TOML"):
         set_theme("solarized")
     assert path.read_text() == "theme = \n"
+
+
+def test_inline_images_is_a_boolean_that_round_trips():
+    assert load_config()[0].inline_images is True
+    write("inline_images = false\n")
+    config, problems = load_config()
+    assert problems == [] and config.inline_images is False
+    save_config(config)
+    assert tomllib.loads(paths.config_file().read_text()) == {"inline_images": False}
+    write('inline_images = "no"\n')
+    config, problems = load_config()
+    assert config.inline_images is True
+    assert [str(p) for p in problems] == ["config.toml:1: inline_images: expected a boolean, got a string; ignored"]

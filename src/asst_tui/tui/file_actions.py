@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.binding import Binding
 
 from .attachments import Attachment
+from .inline_images import ImageBytes, ImagePreview
 from .text import visible
 
 # Shift+F2 and Shift+F3 arrive as F14 and F15 (ESC [1;2Q, ESC [1;2R); the plain F-keys are all taken.
@@ -20,6 +21,7 @@ class FileActions:
     """Needs the AsstApp attributes: connection, thread_id, assistant, status_line, _dialog, _connected."""
 
     pending_attachments: tuple[Attachment, ...] = ()
+    image_bytes: ImageBytes | None = None  # made at the first image
 
     def set_attachments(self, attachments: tuple[Attachment, ...]) -> None:
         self.pending_attachments = attachments
@@ -54,3 +56,25 @@ class FileActions:
         if not self._connected():
             return
         await self.push_screen_wait(FilesScreen(self.connection.backend, self.thread_id, self.assistant and self.assistant["id"]))
+
+    def on_image_preview_wanted(self, event: ImagePreview.Wanted) -> None:
+        self.run_worker(self._draw_image(event.preview), group="images")
+
+    async def _draw_image(self, preview: ImagePreview) -> None:
+        """Fetch an image file (once: kept in memory) and hand it to its preview."""
+        from ..client.errors import BackendError
+
+        if self.image_bytes is None:
+            self.image_bytes = ImageBytes()
+        data = self.image_bytes.get(preview.file_id)
+        if data is None:
+            if self.connection is None:
+                preview.show_problem("not connected")
+                return
+            try:
+                data = await self.connection.backend.file_content(preview.file_id)
+            except BackendError as error:
+                preview.show_problem(error.message)
+                return
+            self.image_bytes.put(preview.file_id, data)
+        await preview.show(data)

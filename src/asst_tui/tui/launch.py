@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from argparse import Namespace
 
 from .. import paths
@@ -16,8 +17,22 @@ def run_tui(options: Namespace) -> int:
         print(f"transcripts: {paths.transcripts_dir()} (unless transcripts_dir is set)")
         return 0
     from ..config import load_config
-    from .app import AsstApp
 
     config, problems = load_config()
+    preparing = _prepare_images() if config.inline_images else None
+    from .app import AsstApp
+
+    if preparing is not None:
+        preparing.join()
     AsstApp(config, problems, options).run()
     return 0
+
+
+def _prepare_images() -> threading.Thread:
+    """Load textual-image while the app's modules load: it asks the terminal what it can draw, and a
+    terminal without Kitty graphics never answers that question (textual-image waits 100 ms for it)."""
+    from . import inline_images
+
+    thread = threading.Thread(target=inline_images.prepare, name="asst-tui-images", daemon=True)
+    thread.start()
+    return thread

@@ -17,6 +17,7 @@ class FileRef:
 
     file_id: str
     label: str
+    image: bool = False  # image content, drawn inline where the terminal can
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def render_message(message: dict[str, Any]) -> RenderedMessage:
         elif kind == "image_file":
             file_id = (part.get("image_file") or {}).get("file_id", "")
             if file_id:
-                files.append(FileRef(file_id, f"image {file_id}"))
+                files.append(FileRef(file_id, f"image {file_id}", image=True))
         elif kind == "image_url":
             url = (part.get("image_url") or {}).get("url", "")
             chunks.append(f"`image: {url}`")

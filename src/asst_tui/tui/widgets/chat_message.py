@@ -12,8 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Static
 
+from .. import inline_images
+from ..inline_images import ImagePreview
 from ..markdown_split import split_markdown
 from ..message_format import FileRef
 from ..text import literal
@@ -47,6 +50,13 @@ class FileLink(Static, can_focus=True):
 
     def on_click(self) -> None:
         self.action_save()
+
+
+def file_widgets(ref: FileRef) -> list[Widget]:
+    """The link that saves a file, and for an image the image itself where the terminal can draw it."""
+    if ref.image and inline_images.available():
+        return [FileLink(ref), ImagePreview(ref.file_id)]
+    return [FileLink(ref)]
 
 
 class RenderedOnce:
@@ -118,7 +128,7 @@ class MessageView(Vertical):
         yield Static(label, classes="message-role")
         yield from (self._segment(segment) for segment in split_markdown(self.source))
         for ref in self._files:
-            yield FileLink(ref)
+            yield from file_widgets(ref)
 
     def _segment(self, source: str) -> Segment:
         return Segment(source, self._render_markdown(source))
@@ -163,4 +173,4 @@ class MessageView(Vertical):
         new = [ref for ref in files if ref.file_id not in known]
         self._files.extend(new)
         if new:
-            await self.mount_all([FileLink(ref) for ref in new])
+            await self.mount_all([widget for ref in new for widget in file_widgets(ref)])

@@ -1,0 +1,171 @@
+"""Images drawn in the chat where the terminal can, with the optional textual-image package.
+
+`pip install 'asst-tui[images]'` adds it. textual-image asks the terminal what it can draw (Kitty graphics,
+Sixel, else coloured half cells) when it is imported, and that is only possible before Textual takes the
+terminal: `prepare()` runs before the app starts. Without the package, images stay saved-file links.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from collections import OrderedDict
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+MAX_ROWS = 16  # an image is drawn at most this many lines high
+MAX_COLUMNS = 240  # and this many cells wide, before the pane's own width limits it
+MAX_PIXELS = 40_000_000  # larger images are not decoded at all
+CACHE_BYTES = 32 * 1024 * 1024  # image files kept in memory, so a thread opened again draws at once
+DEFAULT_CELL_PIXELS = (10, 20)
+
+_image_widget: type[Widget] | None = None
+
+
+def prepare() -> bool:
+    """Load textual-image (which queries the terminal); False when it is not installed or cannot start."""
+    global _image_widget
+    try:
+        from textual_image.widget import Image
+    except Exception:  # not installed, or its terminal query failed: images stay links
+        return False
+    _image_widget = Image
+    return True
+
+
+def available() -> bool:
+    return _image_widget is not None
+
+
+def _cell_pixels() -> tuple[int, int]:
+    """The terminal's cell size in pixels, as textual-image measured it."""
+    try:
+        from textual_image._terminal import get_cell_size  # the library's own measurement; no public name for it
+
+        size = get_cell_size()
+    except Exception:
+        return DEFAULT_CELL_PIXELS
+    return (size.width or DEFAULT_CELL_PIXELS[0], size.height or DEFAULT_CELL_PIXELS[1])
+
+
+class UnreadableImage(Exception):
+    """The bytes are not an image Pillow can draw."""
+
+
+def decode(data: bytes) -> tuple[Any, tuple[int, int]]:
+    """The image scaled down to at most what can be drawn (opaque RGB), and its size in pixels."""
+    from PIL import Image
+
+    cell_width, cell_height = _cell_pixels()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            size = image.size
+            if size[0] * size[1] > MAX_PIXELS:
+                raise UnreadableImage(f"{size[0]}x{size[1]} pixels is too large to draw")
+            image.thumbnail((MAX_COLUMNS * cell_width, MAX_ROWS * cell_height))
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                rgba = image.convert("RGBA")
+                opaque = Image.new("RGB", rgba.size, "white")
+                opaque.paste(rgba, mask=rgba.getchannel("A"))
+                return opaque, size
+            return image.convert("RGB"), size
+    except UnreadableImage:
+        raise
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise UnreadableImage(str(error) or type(error).__name__) from None
+
+
+def fit(size: tuple[int, int], columns: int) -> tuple[int, int]:
+    """Cells (columns, rows) for an image of `size` pixels: its own size, scaled down to fit."""
+    cell_width, cell_height = _cell_pixels()
+    natural_columns = max(1, math.ceil(size[0] / cell_width))
+    natural_rows = max(1, math.ceil(size[1] / cell_height))
+    scale = min(1.0, max(1, columns) / natural_columns, MAX_ROWS / natural_rows)
+    return max(1, round(natural_columns * scale)), max(1, round(natural_rows * scale))
+
+
+class ImageBytes:
+    """Image files already fetched, newest kept, at most CACHE_BYTES in all."""
+
+    def __init__(self, limit: int = CACHE_BYTES) -> None:
+        self.limit = limit
+        self._files: OrderedDict[str, bytes] = OrderedDict()
+        self._total = 0
+
+    def get(self, file_id: str) -> bytes | None:
+        data = self._files.get(file_id)
+        if data is not None:
+            self._files.move_to_end(file_id)
+        return data
+
+    def put(self, file_id: str, data: bytes) -> None:
+        if file_id in self._files or len(data) > self.limit:
+            return
+        self._files[file_id] = data
+        self._total += len(data)
+        while self._total > self.limit:
+            _, dropped = self._files.popitem(last=False)
+            self._total -= len(dropped)
+
+
+class ImagePreview(Widget):
+    """Where one image of a message is drawn, once the app has fetched the file."""
+
+    DEFAULT_CSS = """
+    ImagePreview { height: auto; padding: 0 2; }
+    ImagePreview .image-note { color: $text-muted; }
+    """
+
+    class Wanted(Message):
+        """The preview is on screen and needs its file's bytes (the app answers with `show`)."""
+
+        def __init__(self, preview: ImagePreview) -> None:
+            super().__init__()
+            self.preview = preview
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(classes="image-preview")
+        self.file_id = file_id
+        self._pixels: tuple[int, int] | None = None
+        self._drawn: Widget | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("drawing the image…"), classes="image-note")
+
+    def on_mount(self) -> None:
+        self.post_message(self.Wanted(self))
+
+    async def show(self, data: bytes) -> None:
+        """Decode the image (in a thread) and draw it in place of the note."""
+        try:
+            image, self._pixels = await asyncio.to_thread(decode, data)
+        except UnreadableImage as error:
+            self.show_problem(f"can't draw this image: {error}")
+            return
+        if not self.is_attached or _image_widget is None:
+            return
+        self._drawn = _image_widget(image)
+        self._fit()
+        await self.query(".image-note").remove()
+        await self.mount(self._drawn)
+
+    def show_problem(self, reason: str) -> None:
+        """Say why there is no image (the saved-file link above it still works)."""
+        for note in self.query(".image-note").results(Static):
+            note.update(Text(f"({reason})"))
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._drawn is None or self._pixels is None:
+            return
+        columns, rows = fit(self._pixels, self.content_size.width or MAX_COLUMNS)
+        self._drawn.styles.width = columns
+        self._drawn.styles.height = rows

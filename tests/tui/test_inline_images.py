@@ -1,0 +1,113 @@
+"""Images a reply carries are drawn in the chat with textual-image, and stay saved-file links without it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from asst_tui.tui import inline_images
+from asst_tui.tui.inline_images import ImageBytes, ImagePreview, UnreadableImage, decode, fit
+from asst_tui.tui.widgets.chat_message import FileLink
+
+from .helpers import SIZE, make_app, ready, run_done, send, wait_for
+from .test_text import screen_text
+
+
+def png(width: int, height: int, mode: str = "RGB", colour: object = (200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (width, height), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def writes_file(name: str, data: bytes) -> str:
+    """A message whose code block makes the code interpreter write `name`."""
+    return f"```python\nopen({name!r}, 'wb').write(bytes.fromhex('{data.hex()}'))\n```"
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """textual-image loaded for this test only (other tests, snapshots included, see links)."""
+    monkeypatch.setattr(inline_images, "_image_widget", None)  # put back after the test
+    assert inline_images.prepare(), "textual-image is in the test extra"
+
+
+async def test_an_image_output_is_drawn_under_its_link(home, drawn) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, writes_file("chart.png", png(300, 120)))
+        await run_done(pilot)
+        await wait_for(pilot, lambda: app.chat.query(ImagePreview), what="the image preview")
+        [preview] = app.chat.query(ImagePreview)
+        await wait_for(pilot, lambda: preview._drawn is not None and preview._drawn.is_mounted, what="the drawn image")
+        [link] = app.chat.query(FileLink)
+        assert link.ref.image and link.ref.file_id == preview.file_id
+        image = preview._drawn
+        columns, rows = fit((300, 120), preview.content_size.width)
+        assert (image.styles.width.value, image.styles.height.value) == (columns, rows)
+        assert 1 < rows <= inline_images.MAX_ROWS and image.size.height == rows
+        assert "drawing the image" not in screen_text(app)
+        assert app.image_bytes is not None and app.image_bytes.get(preview.file_id) is not None
+
+
+async def test_a_file_that_is_not_an_image_says_so_and_keeps_its_link(home, drawn) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, writes_file("broken.png", b"\x89PNG but not really"))
+        await run_done(pilot)
+        await wait_for(pilot, lambda: "can't draw this image" in screen_text(app), what="the reason")
+        [preview] = app.chat.query(ImagePreview)
+        assert preview._drawn is None
+        assert len(app.chat.query(FileLink)) == 1
+
+
+async def test_without_textual_image_an_image_is_a_link_only(home, monkeypatch) -> None:
+    monkeypatch.setattr(inline_images, "_image_widget", None)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, writes_file("chart.png", png(40, 20)))
+        await run_done(pilot)
+        await wait_for(pilot, lambda: app.chat.query(FileLink), what="the file link")
+        assert not app.chat.query(ImagePreview)
+        assert "Enter saves it" in screen_text(app)
+
+
+def test_fit_keeps_the_aspect_and_the_bounds(monkeypatch) -> None:
+    monkeypatch.setattr(inline_images, "_cell_pixels", lambda: (10, 20))
+    assert fit((100, 40), 80) == (10, 2)  # small: its own size, never enlarged
+    assert fit((1000, 1000), 80) == (32, 16)  # tall: 16 rows at most, width by the aspect
+    assert fit((4000, 200), 80) == (80, 2)  # wide: the pane's width
+    assert fit((3, 2), 80) == (1, 1)
+
+
+def test_decode_flattens_transparency_and_refuses_what_it_cannot_read() -> None:
+    image, size = decode(png(30, 10, "RGBA", (0, 0, 0, 0)))
+    assert size == (30, 10) and image.mode == "RGB" and image.getpixel((0, 0)) == (255, 255, 255)
+    with pytest.raises(UnreadableImage):
+        decode(b"not an image")
+    with pytest.raises(UnreadableImage, match="too large to draw"):
+        decode(png(8000, 6000, "1", 0))
+
+
+def test_image_bytes_keeps_the_newest_within_its_limit() -> None:
+    cache = ImageBytes(limit=10)
+    cache.put("a", b"1234")
+    cache.put("b", b"1234")
+    assert cache.get("a") == b"1234"  # a is now the newest
+    cache.put("c", b"1234")
+    assert cache.get("b") is None and cache.get("a") and cache.get("c")
+    cache.put("huge", b"x" * 11)
+    assert cache.get("huge") is None
+
+
+async def test_a_missing_file_shows_the_servers_reason_as_plain_text(home, drawn) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.chat.mount(ImagePreview("file-[bold]gone[/]"))
+        await wait_for(pilot, lambda: "file-[bold]gone[/]" in screen_text(app), what="the server's reason, literally")
+        assert "drawing the image" not in screen_text(app)
