@@ -16,6 +16,17 @@ OUT = Path(__file__).resolve().parents[1] / "screenshots"
 SIZE = (120, 36)
 
 
+GRADIENT_PNG = """```python
+import struct, zlib
+w, h = 320, 160
+rows = b''.join(b'\\x00' + bytes(v for x in range(w) for v in (x * 255 // w, y * 255 // h, 160)) for y in range(h))
+chunk = lambda kind, data: struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+header = struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)
+png = b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', header) + chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b'')
+open('gradient.png', 'wb').write(png)
+```"""
+
+
 async def wait_for(pilot, condition, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -32,11 +43,15 @@ async def send(pilot, text: str) -> None:
 
 async def shoot() -> None:
     from asst_tui.config import load_config
+    from asst_tui.tui import inline_images
     from asst_tui.tui.app import AsstApp
+    from asst_tui.tui.inline_images import ImagePreview
     from asst_tui.tui.screens.thread_switcher import ThreadSwitcher
     from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
 
     config, problems = load_config()
+    if not inline_images.prepare():
+        raise SystemExit("the inline-image screenshot needs the images extra: pip install -e '.[images]'")
     options = Namespace(profile=None, base_url=None, assistant=None, thread=None, theme=None)
     app = AsstApp(config, problems, options)
     async with app.run_test(size=SIZE) as pilot:
@@ -66,6 +81,13 @@ async def shoot() -> None:
         await pilot.pause(2.0)
         app.save_screenshot("main-streaming.svg", str(OUT))
         await wait_for(pilot, lambda: app.flow is None, timeout=60)
+
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: len(app.registry.threads(app.identity)) == 4)
+        await send(pilot, GRADIENT_PNG)
+        await wait_for(pilot, lambda: app.flow is None and any(p.drawn for p in app.chat.query(ImagePreview)))
+        await pilot.pause(0.3)
+        app.save_screenshot("inline-image.svg", str(OUT))
 
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: isinstance(app.screen, ThreadSwitcher))

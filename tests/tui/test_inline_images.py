@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image
+from textual_image.widget import HalfcellImage
 
 from asst_tui.tui import inline_images
 from asst_tui.tui.inline_images import ImageBytes, ImagePreview, UnreadableImage, decode, fit
@@ -27,13 +28,13 @@ def writes_file(name: str, data: bytes) -> str:
 
 
 @pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+def with_images(monkeypatch: pytest.MonkeyPatch) -> None:
     """textual-image loaded for this test only (other tests, snapshots included, see links)."""
     monkeypatch.setattr(inline_images, "_image_widget", None)  # put back after the test
     assert inline_images.prepare(), "textual-image is in the test extra"
 
 
-async def test_an_image_output_is_drawn_under_its_link(home, drawn) -> None:
+async def test_an_image_output_is_drawn_under_its_link(home, with_images) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -41,10 +42,11 @@ async def test_an_image_output_is_drawn_under_its_link(home, drawn) -> None:
         await run_done(pilot)
         await wait_for(pilot, lambda: app.chat.query(ImagePreview), what="the image preview")
         [preview] = app.chat.query(ImagePreview)
-        await wait_for(pilot, lambda: preview._drawn is not None and preview._drawn.is_mounted, what="the drawn image")
+        await wait_for(pilot, lambda: preview.drawn is not None and preview.drawn.is_mounted, what="the drawn image")
         [link] = app.chat.query(FileLink)
         assert link.ref.image and link.ref.file_id == preview.file_id
-        image = preview._drawn
+        image = preview.drawn
+        assert isinstance(image, HalfcellImage)  # not a terminal here: coloured half blocks, not grey shades
         columns, rows = fit((300, 120), preview.content_size.width)
         assert (image.styles.width.value, image.styles.height.value) == (columns, rows)
         assert 1 < rows <= inline_images.MAX_ROWS and image.size.height == rows
@@ -52,7 +54,7 @@ async def test_an_image_output_is_drawn_under_its_link(home, drawn) -> None:
         assert app.image_bytes is not None and app.image_bytes.get(preview.file_id) is not None
 
 
-async def test_a_file_that_is_not_an_image_says_so_and_keeps_its_link(home, drawn) -> None:
+async def test_a_file_that_is_not_an_image_says_so_and_keeps_its_link(home, with_images) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -60,7 +62,7 @@ async def test_a_file_that_is_not_an_image_says_so_and_keeps_its_link(home, draw
         await run_done(pilot)
         await wait_for(pilot, lambda: "can't draw this image" in screen_text(app), what="the reason")
         [preview] = app.chat.query(ImagePreview)
-        assert preview._drawn is None
+        assert preview.drawn is None
         assert len(app.chat.query(FileLink)) == 1
 
 
@@ -104,7 +106,7 @@ def test_image_bytes_keeps_the_newest_within_its_limit() -> None:
     assert cache.get("huge") is None
 
 
-async def test_a_missing_file_shows_the_servers_reason_as_plain_text(home, drawn) -> None:
+async def test_a_missing_file_shows_the_servers_reason_as_plain_text(home, with_images) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

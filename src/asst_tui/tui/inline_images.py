@@ -32,10 +32,13 @@ def prepare() -> bool:
     """Load textual-image (which queries the terminal); False when it is not installed or cannot start."""
     global _image_widget
     try:
-        from textual_image.widget import Image
+        from textual_image import renderable
+        from textual_image.widget import HalfcellImage, Image
     except Exception:  # not installed, or its terminal query failed: images stay links
         return False
-    _image_widget = Image
+    # Its grey-shades fallback is for output that is not a terminal; Textual always draws in colour
+    # (a web browser with textual-serve, a test harness), so half blocks are the floor here.
+    _image_widget = HalfcellImage if renderable.Image is renderable.UnicodeImage else Image
     return True
 
 
@@ -133,7 +136,7 @@ class ImagePreview(Widget):
         super().__init__(classes="image-preview")
         self.file_id = file_id
         self._pixels: tuple[int, int] | None = None
-        self._drawn: Widget | None = None
+        self.drawn: Widget | None = None  # the image widget, once drawn
 
     def compose(self) -> ComposeResult:
         yield Static(Text("drawing the image…"), classes="image-note")
@@ -150,10 +153,10 @@ class ImagePreview(Widget):
             return
         if not self.is_attached or _image_widget is None:
             return
-        self._drawn = _image_widget(image)
+        self.drawn = _image_widget(image)
         self._fit()
         await self.query(".image-note").remove()
-        await self.mount(self._drawn)
+        await self.mount(self.drawn)
 
     def show_problem(self, reason: str) -> None:
         """Say why there is no image (the saved-file link above it still works)."""
@@ -164,8 +167,8 @@ class ImagePreview(Widget):
         self._fit()
 
     def _fit(self) -> None:
-        if self._drawn is None or self._pixels is None:
+        if self.drawn is None or self._pixels is None:
             return
         columns, rows = fit(self._pixels, self.content_size.width or MAX_COLUMNS)
-        self._drawn.styles.width = columns
-        self._drawn.styles.height = rows
+        self.drawn.styles.width = columns
+        self.drawn.styles.height = rows
