@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import write_text_atomic
 from .client.assistant_files import DefinitionError, checked, dumps, format_of, read_definition, to_definition
-from .cmd_support import command_profile, report
+from .cmd_support import command_connection, command_profile, report
 from .registry import AssistantEntry, Registry
 from .tui.text import visible
 
@@ -56,12 +56,10 @@ def _with_backend(args: Namespace, work: Any) -> int:
 
 async def _connected(profile: Profile, work: Any) -> int:
     from .client.errors import BackendError
-    from .tui.bootstrap import connect
 
-    try:
-        connection = await connect(profile)
-    except BackendError as error:
-        return report(error)
+    connection = await command_connection(profile)
+    if connection is None:
+        return 1
     try:
         return await work(connection.backend, profile)
     except BackendError as error:

@@ -10,6 +10,7 @@ from .config import Config, ConfigError, Profile, load_config
 
 if TYPE_CHECKING:
     from .client.errors import BackendError
+    from .tui.bootstrap import Connection
 
 
 def command_profile(args: Namespace) -> tuple[Config, Profile] | None:
@@ -30,3 +31,18 @@ def report(error: BackendError) -> int:
     """Print what happened and what to do; the exit status for a backend failure."""
     print(f"asst-tui: {error.message}\n  {error.hint}", file=sys.stderr)
     return 1
+
+
+async def command_connection(profile: Profile) -> Connection | None:
+    """Connect for a command; None after saying why. A notice (e.g. the demo engine answers instead) goes to stderr."""
+    from .client.errors import BackendError
+    from .tui.bootstrap import connect
+
+    try:
+        connection = await connect(profile)
+    except BackendError as error:
+        report(error)
+        return None
+    if connection.notice:
+        print(f"asst-tui: {connection.notice}", file=sys.stderr)
+    return connection

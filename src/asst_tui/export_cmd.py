@@ -9,20 +9,15 @@ from pathlib import Path
 
 from . import paths
 from .atomic import write_text_atomic
-from .config import ConfigError, load_config
+from .cmd_support import command_connection, command_profile, report
 from .registry import Registry
-from .tui.bootstrap import connect, effective_profile
 
 
 def run_export(args: Namespace) -> int:
-    config, problems = load_config()
-    for problem in problems:
-        print(f"asst-tui: config: {problem}", file=sys.stderr)
-    try:
-        profile = effective_profile(config.profile(args.profile), args.base_url)
-    except ConfigError as error:
-        print(f"asst-tui: {error}", file=sys.stderr)
+    chosen = command_profile(args)
+    if chosen is None:
         return 2
+    config, profile = chosen
     registry = Registry()
     registry.load()
     entry = registry.get_thread(profile.identity, args.thread_id)
@@ -35,16 +30,13 @@ async def _export(profile, args: Namespace, title: str, directory: Path) -> int:
     from .client.errors import BackendError
     from .client.transcripts import fetch_dump, save_transcript, to_json, to_markdown
 
-    try:
-        connection = await connect(profile)
-    except BackendError as error:
-        print(f"asst-tui: {error.message}\n  {error.hint}", file=sys.stderr)
+    connection = await command_connection(profile)
+    if connection is None:
         return 1
     try:
         dump = await fetch_dump(connection.backend, args.thread_id)
     except BackendError as error:
-        print(f"asst-tui: {error.message}\n  {error.hint}", file=sys.stderr)
-        return 1
+        return report(error)
     finally:
         await connection.close()
     if args.output == "-":

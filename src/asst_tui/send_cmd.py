@@ -12,7 +12,7 @@ import sys
 from argparse import Namespace
 from typing import TYPE_CHECKING, Any
 
-from .cmd_support import command_profile, report
+from .cmd_support import command_connection, command_profile, report
 from .registry import Registry
 from .tui.text import visible
 
@@ -62,12 +62,11 @@ def _known_assistant(registry: Registry, profile: Profile, thread_id: str | None
 
 async def _send(profile: Profile, registry: Registry, thread_id: str | None, assistant_id: str, text: str) -> int:
     from .client.errors import BackendError
-    from .tui.bootstrap import connect, new_thread
+    from .tui.bootstrap import new_thread
 
-    try:
-        connection = await connect(profile)
-    except BackendError as error:
-        return report(error)
+    connection = await command_connection(profile)
+    if connection is None:
+        return 1
     backend = connection.backend
     try:
         if thread_id is None:

@@ -134,3 +134,13 @@ def test_send_refuses_function_calls_without_an_auto_handler(home, capsys) -> No
     assert "the run calls get_current_temperature" in err and "auto = true" in err and "the run was cancelled" in err
     assert f"asst-tui --thread {err.split('new thread ')[1].split()[0]}" in err
     assert run(capsys, "send", "only-text")[0] == 2  # a thread and a message are needed
+
+
+def test_commands_say_when_the_demo_engine_answers_instead_of_the_configured_one(home, capsys) -> None:
+    write_config(home, '[profiles.local]\nkind = "local"\nengine = "chat"\ndemo_delay_ms = 0\nupstream_api_key_env = "NOPE_KEY"\n')
+    (home / "helper.toml").write_text(DEFINITION, encoding="utf-8")
+    status, out, err = run(capsys, "assistant", "import", str(home / "helper.toml"))
+    assert status == 0 and "The chat engine cannot start" in err and "NOPE_KEY" in err
+    status, out, err = run(capsys, "send", "--new", "--assistant", out.split()[1], "hello")
+    assert status == 0 and "Round trip" in out
+    assert "The chat engine cannot start" in err and "demo engine answers instead" in err
