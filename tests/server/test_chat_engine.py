@@ -247,6 +247,54 @@ def test_parallel_calls_mixing_code_and_functions(chat: openai.OpenAI, upstream:
     assert sorted(m["content"] for m in messages[2:]) == ["4\n", "out-get_date", "out-get_time"]
 
 
+def with_text_after_the_calls(reply: Reply, *pieces: str) -> Reply:
+    """The reply with content deltas after its tool calls, before the finish chunk (some models do this)."""
+    finish = next(i for i, c in enumerate(reply.chunks) if c["choices"] and c["choices"][0]["finish_reason"])
+    reply.chunks[finish:finish] = [chunk({"content": p}) for p in pieces]
+    return reply
+
+
+def test_text_after_a_code_call_becomes_a_message_after_its_step(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    name = model()
+    upstream.script(
+        name,
+        with_text_after_the_calls(tool_reply(("python", ['{"code": "print(3 * 3)"}'])), "Running ", "that now."),
+        text_reply("It printed 9."),
+    )
+    assistant, thread = start(chat, name, tools=[{"type": "code_interpreter"}])
+    run = run_to_end(chat, assistant, thread)
+    assert run.status == "completed"
+    steps = chat.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc").data
+    assert [s.type for s in steps] == ["tool_calls", "message_creation", "message_creation"]
+    texts = [message_text(m) for m in chat.beta.threads.messages.list(thread.id, order="asc").data[1:]]
+    assert texts == ["Running that now.", "It printed 9."]
+
+
+def test_text_after_function_calls_stays_before_the_waiting_step(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    name = model()
+    upstream.script(
+        name,
+        with_text_after_the_calls(
+            tool_reply(("python", ['{"code": "print(1)"}']), ("get_time", ['{"tz": "UTC"}'])), "Checking the clock."
+        ),
+        text_reply("Done."),
+    )
+    assistant, thread = start(chat, name, tools=[function_tool("get_time"), {"type": "code_interpreter"}])
+    run = run_to_end(chat, assistant, thread)
+    assert run.status == "requires_action"
+    steps = chat.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc").data
+    assert [(s.type, s.status) for s in steps] == [("tool_calls", "completed"), ("message_creation", "completed"), ("tool_calls", "in_progress")]
+    assert message_text(chat.beta.threads.messages.list(thread.id).data[0]) == "Checking the clock."
+    [call] = run.required_action.submit_tool_outputs.tool_calls
+    run = chat.beta.threads.runs.submit_tool_outputs_and_poll(
+        run_id=run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": call.id, "output": "noon"}], poll_interval_ms=20
+    )
+    assert run.status == "completed" and reply_text(chat, thread) == "Done."
+    history = upstream.requests_for(name)[1].body["messages"]
+    assert [m["content"] for m in history if m["role"] == "assistant"] == ["", "Checking the clock."]  # nothing the model said is lost
+    assert history[-1] == {"role": "tool", "tool_call_id": call.id, "content": "noon"}
+
+
 def test_file_search_call_searches_and_feeds_results_back(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
     name = model()
     upstream.script(name, tool_reply(("file_search", ['{"query": "capybara diet"}'])), text_reply("They eat grass."))

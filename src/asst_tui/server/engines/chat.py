@@ -63,15 +63,18 @@ class ChatEngine:
         for call in calls:
             if call.name not in turn.builtins and call.name not in ctx.function_names():
                 raise self.upstream.failed("server_error", f"answered with a call to {call.name!r}, which is not one of this run's tools")
-        functions = [(c.name, c.arguments or "{}") for c in calls if c.name not in turn.builtins]
-        if functions:
-            ctx.request_functions(functions)
         for call in calls:
             if call.code is not None and call.step_call is not None:
                 call.step_call["code_interpreter"]["input"] = call.code.code()  # as parsed whole, if streaming guessed wrong
                 await ctx.run_code_call(call.step_call)
             elif turn.builtins.get(call.name) == "file_search":
                 ctx.file_search(_query(call.arguments))
+        if turn.trailing:  # after the code call's step, before any function calls' step (which waits for outputs)
+            ctx.write("".join(turn.trailing))
+            ctx.end_message()
+        functions = [(c.name, c.arguments or "{}") for c in calls if c.name not in turn.builtins]
+        if functions:
+            ctx.request_functions(functions)
         ctx.add_usage(*turn.usage_counts(body))
         limit = ctx.run.get("max_completion_tokens")
         if limit is not None and ctx.usage()["completion_tokens"] > limit:
@@ -103,6 +106,7 @@ class _Turn:
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
     text: list[str] = field(default_factory=list)
+    trailing: list[str] = field(default_factory=list)  # text after a code call opened its tool step
 
     def apply(self, chunk: dict[str, Any]) -> None:
         if isinstance(chunk.get("usage"), dict):
@@ -112,9 +116,12 @@ class _Turn:
                 continue
             delta = choice.get("delta") or {}
             content = delta.get("content")
-            if isinstance(content, str) and content and not self.calls:  # text after a tool call has nowhere to go: the message is closed
+            if isinstance(content, str) and content:
                 self.text.append(content)
-                self.ctx.write(content)
+                if any(call.step_call is not None for call in self.calls.values()):
+                    self.trailing.append(content)  # a code call streams into the open tool step: the message waits
+                else:
+                    self.ctx.write(content)
             for piece in delta.get("tool_calls") or []:
                 self._tool_piece(piece)
             if choice.get("finish_reason"):
