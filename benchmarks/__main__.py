@@ -17,6 +17,7 @@ from .report import Table
 # name -> "module:function"; each function takes quick and returns tables
 BENCHMARKS = {
     "streaming": "streaming:run",
+    "stream_parse": "stream_parse:run",
     "startup": "startup:run",
     "long_thread": "long_thread:run",
     "registry": "registry_io:run",

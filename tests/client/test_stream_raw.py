@@ -134,6 +134,36 @@ async def test_error_event_with_bare_error_data() -> None:
     assert events[-1] == StreamError("Rate limit reached.", code="rate_limit_exceeded", recoverable=False)
 
 
+async def test_error_event_mid_stream_ends_it_after_the_text_so_far() -> None:
+    error = {"error": {"message": "The engine broke mid-reply.", "type": "server_error", "code": "server_error"}}
+    script = Script(events=[
+        sse("thread.run.created", run("queued")),
+        sse("thread.message.created", MESSAGE),
+        *(text_delta(f"word{i} ") for i in range(30)),
+        sse("error", error),
+        text_delta("never read"),
+        sse("thread.run.completed", run("completed")),
+    ])
+    events, _ = await stream(script)
+    assert [type(e) for e in events] == [RunStatusChanged, MessageStarted, *[TextDelta] * 30, StreamError]
+    assert "".join(e.text for e in events[2:-1]) == "".join(f"word{i} " for i in range(30))
+    assert events[-1] == StreamError("The engine broke mid-reply.", code="server_error", recoverable=False)
+
+
+async def test_crlf_lines_comments_and_a_last_event_without_its_blank_line() -> None:
+    # sent 3 bytes at a time: UTF-8 characters and CRLFs arrive cut in two
+    body = b"".join([
+        b": keep-alive\r\n\r\n",
+        sse("thread.run.created", run("queued")),
+        sse("thread.message.created", MESSAGE),
+        *(sse("thread.message.delta", json.dumps({"id": "msg_1", "delta": {"content": [
+            {"index": 0, "type": "text", "text": {"value": value}}]}}, ensure_ascii=False)) for value in ("café ", "✓ 🎉")),
+    ]).replace(b"\n", b"\r\n") + sse("thread.run.completed", run("completed"))[:-1]
+    events, _ = await stream(Script(events=[body[i : i + 3] for i in range(0, len(body), 3)]))
+    assert [type(e) for e in events] == [RunStatusChanged, MessageStarted, TextDelta, TextDelta, RunStatusChanged, RunEnded]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "café ✓ 🎉"
+
+
 async def test_unknown_events_are_ignored_and_an_unfinished_stream_is_reported() -> None:
     script = Script(events=[
         sse("thread.run.created", run("queued")),

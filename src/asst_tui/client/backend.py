@@ -186,7 +186,7 @@ class Backend:
     def stream_run(self, thread_id: str, assistant_id: str, **overrides: Any) -> AsyncIterator[RunEvent]:
         """Start a run and stream it; `overrides` are run parameters (instructions, model, tools...)."""
         return run_events(
-            lambda: self._client.beta.threads.runs.create(
+            lambda: self._client.beta.threads.runs.with_streaming_response.create(
                 thread_id, assistant_id=assistant_id, stream=True, timeout=STREAM_TIMEOUT, **overrides
             ),
             base_url=self.base_url,
@@ -197,7 +197,7 @@ class Backend:
     ) -> AsyncIterator[RunEvent]:
         """Answer a `requires_action` run with [{"tool_call_id", "output"}] and stream the rest of it."""
         return run_events(
-            lambda: self._client.beta.threads.runs.submit_tool_outputs(
+            lambda: self._client.beta.threads.runs.with_streaming_response.submit_tool_outputs(
                 run_id, thread_id=thread_id, tool_outputs=outputs, stream=True, timeout=STREAM_TIMEOUT
             ),
             base_url=self.base_url,

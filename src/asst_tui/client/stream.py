@@ -1,22 +1,28 @@
-"""SDK run streams (raw AssistantStreamEvent objects) to the neutral events of events.py.
+"""Run streams, read from the raw HTTP body, to the neutral events of events.py.
 
-The streams come from `runs.create(stream=True)` / `runs.submit_tool_outputs(stream=True)`, the SDK's
-raw AsyncStream, rather than from the `runs.stream()` helper: that helper's handler re-accumulates a
-snapshot with model_dump on every delta (twice the cost per token) and raises on servers that skip
-an event it expects (a delta before its `created`, a `completed` message without content).
+The requests go through the SDK (`with_streaming_response` on `runs.create(stream=True)` and
+`runs.submit_tool_outputs(stream=True)`), so auth, base_url, Azure, retries on connect and the mapping
+of HTTP errors stay the SDK's. The body is then read here rather than by the SDK's AsyncStream, whose
+SSE decoding and pydantic parse cost more than half of what each streamed token costs the client:
+sse.py decodes it and event_data.py turns message deltas straight into TextDelta. (Not the
+`runs.stream()` helper either: its handler re-accumulates a snapshot on every delta and raises on
+servers that skip an event it expects, a delta before its `created`, a `completed` message without content.)
 """
 
 from __future__ import annotations
 
+import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import httpx2
-import openai
 
 from .errors import from_exception
+from .event_data import MESSAGE_DELTA, sdk_event, text_deltas
 from .events import (
     CodeImage,
     CodeLogs,
@@ -27,20 +33,22 @@ from .events import (
     RunEvent,
     RunStatusChanged,
     StreamError,
-    TextDelta,
     ToolCallDelta,
     ToolCallDone,
     ToolCallStarted,
     Usage,
 )
 from .plain import plain
+from .sse import sse_events
 
-OpenStream = Callable[[], Awaitable[Any]]
-"""Sends the request and returns the SDK's AsyncStream of AssistantStreamEvent (or raises)."""
+OpenStream = Callable[[], AbstractAsyncContextManager[Any]]
+"""An SDK `with_streaming_response` call: entering it sends the request and gives the response, body unread."""
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
 RUN_EVENTS = TERMINAL | {"created", "queued", "in_progress", "requires_action", "cancelling"}
 STEP_ENDS = frozenset({"completed", "cancelled", "failed", "expired"})
+# what the SDK's own stream counts as the connection failing (anyio.EndOfStream: TLS failures httpx2 leaves unmapped)
+CONNECTION_ERRORS = (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream)
 
 # what happened only: the consumer decides what to do (the TUI re-syncs with retrieve_run)
 DROPPED = "The connection dropped mid-stream; the run may still be going on the server."
@@ -56,27 +64,30 @@ async def run_events(open_stream: OpenStream, *, base_url: str) -> AsyncIterator
     `event: error` or an unreadable stream with StreamError(recoverable=False).
     """
     try:
-        stream = await open_stream()
+        response = await open_stream().__aenter__()  # its __aexit__ only closes the response, as _close does
     except Exception as exc:
         raise from_exception(exc, base_url=base_url) from exc
     adapter = StreamAdapter()
     name = None
     try:
-        async for event in stream:
-            name = event.event
-            for out in adapter.feed(event):
-                yield out
-            if adapter.finished:
-                return
-    except (openai.APITimeoutError, httpx2.TimeoutException):
+        async for name, data in sse_events(response.iter_bytes()):
+            if name == MESSAGE_DELTA:  # the hot path: one event per token
+                for delta in text_deltas(data):
+                    yield delta
+                continue
+            if data.startswith("[DONE]"):
+                break
+            event = sdk_event(name, data)
+            if event is not None:
+                for out in adapter.feed(event):
+                    yield out
+                if adapter.finished:
+                    return
+    except httpx2.TimeoutException:
         yield StreamError(STALLED, recoverable=True)
         return
-    except (openai.APIConnectionError, httpx2.RequestError):
+    except CONNECTION_ERRORS:
         yield StreamError(DROPPED, recoverable=True)
-        return
-    except openai.APIError as exc:  # `event: error` whose data is {"error": {...}}
-        error = from_exception(exc, base_url=base_url)
-        yield StreamError(error.message, code=exc.code, recoverable=False)
         return
     except Exception as exc:  # noqa: BLE001 - a malformed stream must not crash the caller
         yield StreamError(
@@ -85,13 +96,13 @@ async def run_events(open_stream: OpenStream, *, base_url: str) -> AsyncIterator
         )
         return
     finally:
-        await _close(stream)
+        await _close(response)
     yield StreamError(ENDED_EARLY, recoverable=True)
 
 
-async def _close(stream: Any) -> None:
+async def _close(response: Any) -> None:
     try:
-        await stream.close()
+        await response.close()
     except Exception:  # noqa: BLE001 - the connection is gone already; nothing left to release
         pass
 
@@ -108,7 +119,7 @@ class _Call:
 
 
 class StreamAdapter:
-    """Turns one stream's events into RunEvents, keeping the little state tool calls need."""
+    """Turns one stream's SDK event models into RunEvents, keeping the little state tool calls need."""
 
     def __init__(self) -> None:
         self.finished = False
@@ -116,16 +127,8 @@ class StreamAdapter:
         self._usage: tuple[int, int, int] | None = None
 
     def feed(self, event: Any) -> list[RunEvent]:
+        """The RunEvents of one SDK event model (message deltas never come here: see event_data.text_deltas)."""
         name = event.event
-        if name == "thread.message.delta":  # the hot path: one event per token; read attributes only
-            data = event.data
-            return [
-                TextDelta(data.id, part.text.value)
-                for part in data.delta.content or ()
-                if part.type == "text" and part.text is not None and part.text.value
-            ]
-        if name is None:  # `event: error` with bare error data is parsed without an event name
-            return self._error(event) if getattr(event, "message", None) is not None else []
         if name == "error":
             return self._error(event.data)
         if name.startswith("thread.run.step."):
