@@ -16,7 +16,7 @@ from typing import Any
 import httpx2
 import openai
 
-from .errors import from_exception
+from .errors import BackendError
 from .events import (
     CodeImage,
     CodeLogs,
@@ -48,17 +48,18 @@ STALLED = "The server sent nothing for too long; the run may still be going on t
 ENDED_EARLY = "The stream ended before the run finished; the run may still be going on the server."
 
 
-async def run_events(open_stream: OpenStream, *, base_url: str) -> AsyncIterator[RunEvent]:
+async def run_events(open_stream: OpenStream, *, to_error: Callable[[BaseException], BackendError]) -> AsyncIterator[RunEvent]:
     """Open the stream and yield its events.
 
-    Raises BackendError if the request fails before streaming starts. Once streaming, it never raises
-    (except CancelledError): a dropped connection ends with StreamError(recoverable=True), an
-    `event: error` or an unreadable stream with StreamError(recoverable=False).
+    Raises BackendError (made by `to_error`) if the request fails before streaming starts. Once
+    streaming, it never raises (except CancelledError): a dropped connection ends with
+    StreamError(recoverable=True), an `event: error` or an unreadable stream with
+    StreamError(recoverable=False).
     """
     try:
         stream = await open_stream()
     except Exception as exc:
-        raise from_exception(exc, base_url=base_url) from exc
+        raise to_error(exc) from exc
     adapter = StreamAdapter()
     name = None
     try:
@@ -75,7 +76,7 @@ async def run_events(open_stream: OpenStream, *, base_url: str) -> AsyncIterator
         yield StreamError(DROPPED, recoverable=True)
         return
     except openai.APIError as exc:  # `event: error` whose data is {"error": {...}}
-        error = from_exception(exc, base_url=base_url)
+        error = to_error(exc)
         yield StreamError(error.message, code=exc.code, recoverable=False)
         return
     except Exception as exc:  # noqa: BLE001 - a malformed stream must not crash the caller
