@@ -134,3 +134,18 @@ def test_send_refuses_function_calls_without_an_auto_handler(home, capsys) -> No
     assert "the run calls get_current_temperature" in err and "auto = true" in err and "the run was cancelled" in err
     assert f"asst-tui --thread {err.split('new thread ')[1].split()[0]}" in err
     assert run(capsys, "send", "only-text")[0] == 2  # a thread and a message are needed
+
+
+def test_a_command_whose_embedded_server_cannot_start_says_why(home, capsys) -> None:
+    from asst_tui import paths
+    from asst_tui.server import ServerConfig, spawn_server
+
+    (home / "helper.toml").write_text(DEFINITION, encoding="utf-8")
+    other = spawn_server(ServerConfig(data_dir=paths.server_data_dir(), port=0))
+    try:
+        status, _, err = run(capsys, "assistant", "import", str(home / "helper.toml"))
+    finally:
+        other.stop()
+    assert status == 1
+    assert "Could not start the embedded server: The data dir" in err and "in use by another asst-tui server" in err
+    assert "Traceback" not in err
