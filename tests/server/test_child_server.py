@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -156,8 +157,12 @@ def test_start_failures_say_why(spawn: Callable[..., ChildServer], tmp_path: Pat
     (tmp_path / "a-file").write_text("not a directory")
     with pytest.raises(ServerStartError, match="Can't write the server log"):
         spawn(tmp_path / "a-file")
-    # None of the refused starts left tmp_path/other locked.
+    log = tmp_path / "late" / "server.log"
+    with pytest.raises(ServerStartError, match=re.escape(f"did not start within 0.01 s (its log: {log})")):
+        spawn_server(ServerConfig(data_dir=tmp_path / "late", port=0), ready_timeout=0.01)
+    # None of the refused starts left its data dir locked.
     assert spawn(tmp_path / "other").base_url != first.base_url
+    assert spawn(tmp_path / "late").base_url
 
 
 def test_no_key_in_the_child_argv_or_its_log(spawn: Callable[..., ChildServer], tmp_path: Path) -> None:

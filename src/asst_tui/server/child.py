@@ -24,7 +24,8 @@ from .embed import base_url_for, bind_socket, make_uvicorn
 from .lock import DataDirInUse
 from .start_error import ServerStartError
 
-EXPECTED = (ServerStartError, DataDirInUse, OSError, ValueError)  # their messages say what is wrong; others are traced in the log
+# Start errors whose message says what is wrong; any other is a bug, and its traceback goes to the log.
+EXPECTED = (ServerStartError, DataDirInUse, OSError, ValueError)
 
 
 def main() -> int:
@@ -52,11 +53,9 @@ def main() -> int:
         os.ftruncate(2, 0)
     threading.Thread(target=_stop_at_eof, args=(server,), name="asst-tui-lifeline", daemon=True).start()
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=[sock])  # a failed startup exits without an answer: the parent points at the log
     finally:
         sock.close()
-        if not server.started:
-            _say(answer, error="The embedded server stopped while starting (its log says why).")
     _note("asst-tui server stopped.")
     return 0
 
