@@ -70,9 +70,9 @@ class LoopLag:
         return [lag for at, lag in self.samples if start <= at <= end]
 
 
-def rss_mb() -> float:
-    """This process's resident memory now (Linux /proc), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident memory now (Linux /proc), in MB; this process's by default."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")

@@ -1,7 +1,7 @@
 """The three readers of one `/lorem N` run at zero delay: the raw SDK (the floor), asst-tui, and the baseline view.
 
-Each starts the embedded server in its own process, as asst-tui's `local` profile does, so all three
-share the CPU with the server the same way.
+Each runs in a process of its own and starts the embedded server as asst-tui's `local` profile does,
+in a child process (`spawn_server`), so all three share the CPU with the server the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import openai
 
 from asst_tui.client.events import MessageStarted, TextDelta
-from asst_tui.server import ServerConfig, start_server
+from asst_tui.server import ServerConfig, spawn_server
 from asst_tui.tui.app import AsstApp
 from asst_tui.tui.widgets.chat_message import MessageView
 
@@ -30,9 +30,9 @@ SETTLE_WAIT = 0.5  # seconds the view is left alone after the run ends, to see i
 
 @contextlib.asynccontextmanager
 async def embedded_server() -> AsyncIterator[tuple[openai.AsyncOpenAI, str]]:
-    """An in-process server (demo engine, zero delay) in a temp dir, an SDK client of it and an assistant id."""
+    """A server process (demo engine, zero delay, its data in a temp dir), an SDK client of it and an assistant id."""
     with tempfile.TemporaryDirectory(prefix="asst-bench-srv-") as tmp:
-        server = await asyncio.to_thread(start_server, ServerConfig(data_dir=Path(tmp), port=0, demo_delay_ms=0))
+        server = await asyncio.to_thread(spawn_server, ServerConfig(data_dir=Path(tmp), port=0, demo_delay_ms=0))
         try:
             async with openai.AsyncOpenAI(base_url=server.base_url, api_key="bench", max_retries=0, timeout=600) as client:
                 assistant = await client.beta.assistants.create(model="demo")

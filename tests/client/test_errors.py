@@ -39,6 +39,12 @@ def test_connection_error_names_the_base_url() -> None:
     assert error.hint == "Is the server running? Check the profile's base_url."
 
 
+def test_connection_error_with_the_backend_s_own_hint() -> None:
+    exc = openai.APIConnectionError(request=httpx2.Request("GET", f"{URL}/assistants"))
+    error = from_exception(exc, base_url=URL, unreachable_hint="The embedded server stopped.")
+    assert (error.kind, error.message, error.hint) == ("connection", f"Can't reach {URL}", "The embedded server stopped.")
+
+
 def test_connection_error_without_base_url_names_the_origin() -> None:
     exc = openai.APIConnectionError(request=httpx2.Request("GET", "http://10.1.2.3:9/v1/threads"))
     assert from_exception(exc).message == "Can't reach http://10.1.2.3:9"

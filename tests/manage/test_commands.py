@@ -144,3 +144,18 @@ def test_commands_say_when_the_demo_engine_answers_instead_of_the_configured_one
     status, out, err = run(capsys, "send", "--new", "--assistant", out.split()[1], "hello")
     assert status == 0 and "Round trip" in out
     assert "The chat engine cannot start" in err and "demo engine answers instead" in err
+
+
+def test_a_command_whose_embedded_server_cannot_start_says_why(home, capsys) -> None:
+    from asst_tui import paths
+    from asst_tui.server import ServerConfig, spawn_server
+
+    (home / "helper.toml").write_text(DEFINITION, encoding="utf-8")
+    other = spawn_server(ServerConfig(data_dir=paths.server_data_dir(), port=0))
+    try:
+        status, _, err = run(capsys, "assistant", "import", str(home / "helper.toml"))
+    finally:
+        other.stop()
+    assert status == 1
+    assert "Could not start the embedded server: The data dir" in err and "in use by another asst-tui server" in err
+    assert "Traceback" not in err

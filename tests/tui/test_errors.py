@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import signal
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -226,7 +228,19 @@ async def test_the_server_stopping_mid_stream(home):
         assert "The server stopped while this run was in progress" in said(app)
         await send(pilot, "are you there?")
         await wait_for(pilot, lambda: "Can't reach" in said(app), what="the connection message")
-        assert "Is the server running?" in said(app)
+        assert f"The embedded server stopped (its log: {home / 'data' / 'server' / 'server.log'})" in said(app)
         assert app.prompt.text == "are you there?"
         assert app.status_line.status == "offline"
         assert "Traceback" not in screen_text(app)
+
+
+async def test_the_embedded_server_process_dying(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        os.kill(app.connection.server.pid, signal.SIGKILL)
+        await send(pilot, "still there?")
+        await wait_for(pilot, lambda: "Can't reach" in said(app), what="the connection message")
+        assert f"The embedded server stopped (its log: {home / 'data' / 'server' / 'server.log'})" in said(app)
+        assert "Restart asst-tui" in said(app)
+        assert app.prompt.text == "still there?" and app.status_line.status == "offline"

@@ -28,11 +28,12 @@ SEARCH_CONTENT = "step_details.tool_calls[*].file_search.results[*].content"
 class Backend:
     """One Assistants backend (embedded server, compatible server or hosted API) over the async SDK."""
 
-    def __init__(self, client: AsyncOpenAI, *, base_url: str, label: str) -> None:
+    def __init__(self, client: AsyncOpenAI, *, base_url: str, label: str, unreachable_hint: str | None = None) -> None:
         silence_assistants_deprecation()
         self._client = client
         self.base_url = base_url
         self.label = label
+        self._unreachable_hint = unreachable_hint
 
     @classmethod
     def connect(
@@ -46,8 +47,12 @@ class Backend:
         organization: str | None = None,
         project: str | None = None,
         label: str = "",
+        unreachable_hint: str | None = None,
     ) -> Backend:
-        """Build the SDK client for a backend; no request is sent until a method is called."""
+        """Build the SDK client for a backend; no request is sent until a method is called.
+
+        `unreachable_hint` is what errors tell the user to do when the backend can't be reached.
+        """
         try:
             client = _sdk_client(
                 kind,
@@ -62,7 +67,7 @@ class Backend:
             raise BackendError(
                 str(exc), "Check the profile's API key env var, endpoint and api_version.", kind="auth"
             ) from exc
-        return cls(client, base_url=str(client.base_url).rstrip("/"), label=label)
+        return cls(client, base_url=str(client.base_url).rstrip("/"), label=label, unreachable_hint=unreachable_hint)
 
     @contextmanager
     def _mapped(self) -> Iterator[None]:
@@ -70,7 +75,10 @@ class Backend:
         try:
             yield
         except (openai.OpenAIError, httpx2.HTTPError, ValueError) as exc:
-            raise from_exception(exc, base_url=self.base_url) from exc
+            raise self._error(exc) from exc
+
+    def _error(self, exc: BaseException) -> BackendError:
+        return from_exception(exc, base_url=self.base_url, unreachable_hint=self._unreachable_hint)
 
     # assistants
 
@@ -189,7 +197,7 @@ class Backend:
             lambda: self._client.beta.threads.runs.with_streaming_response.create(
                 thread_id, assistant_id=assistant_id, stream=True, timeout=STREAM_TIMEOUT, **overrides
             ),
-            base_url=self.base_url,
+            to_error=self._error,
         )
 
     def submit_tool_outputs(
@@ -200,7 +208,7 @@ class Backend:
             lambda: self._client.beta.threads.runs.with_streaming_response.submit_tool_outputs(
                 run_id, thread_id=thread_id, tool_outputs=outputs, stream=True, timeout=STREAM_TIMEOUT
             ),
-            base_url=self.base_url,
+            to_error=self._error,
         )
 
     # files

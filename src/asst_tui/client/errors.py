@@ -34,8 +34,11 @@ class BackendError(Exception):
         return f"BackendError(kind={self.kind!r}, status={self.status!r}, message={self.message!r})"
 
 
-def from_exception(exc: BaseException, *, base_url: str | None = None) -> BackendError:
-    """Map an SDK/transport exception to a BackendError; `base_url` names the server in messages."""
+def from_exception(exc: BaseException, *, base_url: str | None = None, unreachable_hint: str | None = None) -> BackendError:
+    """Map an SDK/transport exception to a BackendError; `base_url` names the server in messages.
+
+    `unreachable_hint` replaces the hint when the server can't be reached (the embedded server's says it stopped).
+    """
     if isinstance(exc, BackendError):
         return exc
     where = base_url or _origin(exc)
@@ -47,7 +50,9 @@ def from_exception(exc: BaseException, *, base_url: str | None = None) -> Backen
         )
     if isinstance(exc, (openai.APIConnectionError, httpx2.RequestError)):
         return BackendError(
-            f"Can't reach {where}", "Is the server running? Check the profile's base_url.", kind="connection"
+            f"Can't reach {where}",
+            unreachable_hint or "Is the server running? Check the profile's base_url.",
+            kind="connection",
         )
     if isinstance(exc, openai.APIStatusError):
         return _from_status(exc, where)

@@ -11,8 +11,11 @@ if TYPE_CHECKING:
     from asst_tui.config import Profile
 
 
-def backend_for_profile(profile: Profile, *, base_url_override: str | None = None) -> Backend:
-    """Build the Backend a profile names; for `local` the caller passes the embedded server's URL.
+def backend_for_profile(
+    profile: Profile, *, base_url_override: str | None = None, unreachable_hint: str | None = None
+) -> Backend:
+    """Build the Backend a profile names; for `local` the caller passes the embedded server's URL
+    (and what to say when it can't be reached).
 
     Raises BackendError (kind "bad_request") when a `local` profile has no URL to talk to.
     """
@@ -32,4 +35,5 @@ def backend_for_profile(profile: Profile, *, base_url_override: str | None = Non
         organization=profile.organization,
         project=profile.project,
         label=profile.name,
+        unreachable_hint=unreachable_hint,
     )

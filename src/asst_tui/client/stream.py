@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import httpx2
 
-from .errors import from_exception
+from .errors import BackendError
 from .event_data import MESSAGE_DELTA, sdk_event, text_deltas
 from .events import (
     CodeImage,
@@ -56,17 +56,18 @@ STALLED = "The server sent nothing for too long; the run may still be going on t
 ENDED_EARLY = "The stream ended before the run finished; the run may still be going on the server."
 
 
-async def run_events(open_stream: OpenStream, *, base_url: str) -> AsyncIterator[RunEvent]:
+async def run_events(open_stream: OpenStream, *, to_error: Callable[[BaseException], BackendError]) -> AsyncIterator[RunEvent]:
     """Open the stream and yield its events.
 
-    Raises BackendError if the request fails before streaming starts. Once streaming, it never raises
-    (except CancelledError): a dropped connection ends with StreamError(recoverable=True), an
-    `event: error` or an unreadable stream with StreamError(recoverable=False).
+    Raises BackendError (made by `to_error`) if the request fails before streaming starts. Once
+    streaming, it never raises (except CancelledError): a dropped connection ends with
+    StreamError(recoverable=True), an `event: error` or an unreadable stream with
+    StreamError(recoverable=False).
     """
     try:
         response = await open_stream().__aenter__()  # its __aexit__ only closes the response, as _close does
     except Exception as exc:
-        raise from_exception(exc, base_url=base_url) from exc
+        raise to_error(exc) from exc
     adapter = StreamAdapter()
     name = None
     try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,16 @@ class ServerConfig:
         if self.engine == "chat" and self.upstream_base_url:
             return f"chat engine, upstream {public_url(self.upstream_base_url)}"
         return f"{self.engine} engine"
+
+    def to_json(self) -> str:
+        """Every setting as one line of JSON, secrets included: for the pipe to the server's own process only."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return json.dumps({**values, "data_dir": str(self.data_dir), "model_map": dict(self.model_map)})
+
+    @classmethod
+    def from_json(cls, line: str | bytes) -> ServerConfig:
+        values = json.loads(line)
+        return cls(**{**values, "data_dir": Path(values["data_dir"])})
 
 
 def public_url(url: str) -> str:

@@ -1,19 +1,17 @@
-"""Run the server in a background thread (the TUI and tests) or in the foreground (`asst-tui serve`)."""
+"""Run the server in a background thread (tests) or in the foreground (`asst-tui serve`, the TUI's server process)."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 
 from .app import ApiPrefix, build_app
 from .config import ServerConfig
-
-
-class ServerStartError(RuntimeError):
-    """The server could not start (port taken, data dir locked by another server, ...)."""
+from .start_error import ServerStartError
 
 
 def bind_socket(config: ServerConfig) -> socket.socket:
@@ -39,21 +37,29 @@ def base_url_for(host: str, port: int) -> str:
 
 class _Server(uvicorn.Server):
     """uvicorn waits for open connections before the app's shutdown: end the runs (and so their
-    SSE streams, which then finish with thread.run.failed) first, so stopping never hangs on a stream."""
+    SSE streams, which then finish with thread.run.failed) first, so stopping never hangs on a stream.
 
-    def __init__(self, config: uvicorn.Config, app: ApiPrefix) -> None:
+    `on_started` is called once the server accepts requests."""
+
+    def __init__(self, config: uvicorn.Config, app: ApiPrefix, on_started: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self._app = app
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self._on_started is not None:
+            self._on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self._app.state.runs.shutdown()
         await super().shutdown(sockets)
 
 
-def make_uvicorn(config: ServerConfig) -> uvicorn.Server:
+def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None) -> uvicorn.Server:
     app = build_app(config)
     settings = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
-    return _Server(settings, app)
+    return _Server(settings, app, on_started)
 
 
 class EmbeddedServer:

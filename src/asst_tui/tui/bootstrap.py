@@ -1,6 +1,7 @@
 """Startup work done after the first frame: start the embedded server, connect, pick assistant and thread.
 
-Everything heavy (the openai SDK, the server) is imported here, inside the startup worker.
+Everything heavy (the openai SDK) is imported here, inside the startup worker; the server runs in a
+process of its own.
 """
 
 from __future__ import annotations
@@ -90,16 +91,15 @@ def server_config(profile: Profile, environ: Mapping[str, str]) -> tuple[Any, st
 
 async def connect(profile: Profile) -> Connection:
     """Start the embedded server when the profile needs one and build the backend (raises BackendError)."""
-    server, label, notice = None, "", None
+    server, label, notice, unreachable_hint = None, "", None, None
     base_url = profile.base_url
     if uses_embedded_server(profile):
-        from ..server import start_server
-
         config, notice = server_config(profile, os.environ)
-        server = await asyncio.to_thread(start_server, config)
+        server = await asyncio.to_thread(_spawn, config)
         base_url, label = server.base_url, config.engine_label
+        unreachable_hint = f"The embedded server stopped (its log: {server.log_path}). Restart asst-tui to start it again."
     try:
-        backend = await asyncio.to_thread(_backend_for, profile, base_url)
+        backend = await asyncio.to_thread(_backend_for, profile, base_url, unreachable_hint)
     except BaseException:
         if server is not None:
             await asyncio.to_thread(server.stop)
@@ -107,10 +107,23 @@ async def connect(profile: Profile) -> Connection:
     return Connection(backend, profile, server, label, notice)
 
 
-def _backend_for(profile: Profile, base_url: str | None) -> Backend:
+def _spawn(config: Any) -> Any:
+    """The embedded server in a child process of its own, so it never competes with the UI for the GIL."""
+    from ..client.errors import BackendError
+    from ..server import ServerStartError, spawn_server
+
+    try:
+        return spawn_server(config)
+    except ServerStartError as error:
+        raise BackendError(
+            f"Could not start the embedded server: {error}", "Check the data dir, then try again.", kind="server"
+        ) from None
+
+
+def _backend_for(profile: Profile, base_url: str | None, unreachable_hint: str | None) -> Backend:
     from ..client.profiles import backend_for_profile
 
-    return backend_for_profile(profile, base_url_override=base_url)
+    return backend_for_profile(profile, base_url_override=base_url, unreachable_hint=unreachable_hint)
 
 
 async def choose_assistant(
