@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CELL = (10, 20)  # pixels of a character cell
+# Primary device attributes, as xterm answers them without Sixel: what a program asking "what are you?"
+# (textual-image does, to choose how to draw images) gets from nearly every terminal.
+DEVICE_ATTRIBUTES_QUERY = b"\x1b[c"
+DEVICE_ATTRIBUTES_REPLY = b"\x1b[?62;22c"
 
 
 @dataclass
@@ -26,7 +31,8 @@ def run_in_pty(args: list[str], size: tuple[int, int], env: dict[str, str] | Non
     """Run `python args...` (from the repo root) with a pty of `size` (columns, rows) as its terminal."""
     master, slave = os.openpty()
     columns, rows = size
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    # a typical terminal: it reports its size in pixels too (10x20 cells), and answers DA1 below
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, columns * CELL[0], rows * CELL[1]))
     environment = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor", **(env or {})}
     environment.pop("TEXTUAL", None)
     process = subprocess.Popen(
@@ -45,6 +51,8 @@ def run_in_pty(args: list[str], size: tuple[int, int], env: dict[str, str] | Non
             if not chunk:
                 return
             counted[0] += len(chunk)
+            if DEVICE_ATTRIBUTES_QUERY in tail[-2:] + chunk:
+                os.write(master, DEVICE_ATTRIBUTES_REPLY)
             tail[:] = (tail + chunk)[-2000:]
 
     reader = threading.Thread(target=drain, name="pty-reader", daemon=True)

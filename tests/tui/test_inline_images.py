@@ -6,10 +6,10 @@ import io
 
 import pytest
 from PIL import Image
-from textual_image.widget import HalfcellImage
 
 from asst_tui.tui import inline_images
 from asst_tui.tui.inline_images import ImageBytes, ImagePreview, UnreadableImage, decode, fit
+from asst_tui.tui.widgets.half_block_image import HalfBlockImage
 from asst_tui.tui.widgets.chat_message import FileLink
 
 from .helpers import SIZE, make_app, ready, run_done, send, wait_for
@@ -30,8 +30,9 @@ def writes_file(name: str, data: bytes) -> str:
 @pytest.fixture
 def with_images(monkeypatch: pytest.MonkeyPatch) -> None:
     """textual-image loaded for this test only (other tests, snapshots included, see links)."""
-    monkeypatch.setattr(inline_images, "_image_widget", None)  # put back after the test
-    assert inline_images.prepare(), "textual-image is in the test extra"
+    monkeypatch.setattr(inline_images, "_image_widget", None)  # both put back after the test
+    monkeypatch.setattr(inline_images, "_cell_pixels", inline_images._cell_pixels)
+    assert inline_images.prepare(), "Pillow (the images extra) is in the test extra"
 
 
 async def test_an_image_output_is_drawn_under_its_link(home, with_images) -> None:
@@ -46,7 +47,7 @@ async def test_an_image_output_is_drawn_under_its_link(home, with_images) -> Non
         [link] = app.chat.query(FileLink)
         assert link.ref.image and link.ref.file_id == preview.file_id
         image = preview.drawn
-        assert isinstance(image, HalfcellImage)  # not a terminal here: coloured half blocks, not grey shades
+        assert isinstance(image, HalfBlockImage)  # not a terminal here: coloured half blocks
         columns, rows = fit((300, 120), preview.content_size.width)
         assert (image.styles.width.value, image.styles.height.value) == (columns, rows)
         assert 1 < rows <= inline_images.MAX_ROWS and image.size.height == rows
@@ -79,7 +80,7 @@ async def test_without_textual_image_an_image_is_a_link_only(home, monkeypatch) 
 
 
 def test_fit_keeps_the_aspect_and_the_bounds(monkeypatch) -> None:
-    monkeypatch.setattr(inline_images, "_cell_pixels", lambda: (10, 20))
+    monkeypatch.setattr(inline_images, "_cell_pixels", (10, 20))
     assert fit((100, 40), 80) == (10, 2)  # small: its own size, never enlarged
     assert fit((1000, 1000), 80) == (32, 16)  # tall: 16 rows at most, width by the aspect
     assert fit((4000, 200), 80) == (80, 2)  # wide: the pane's width

@@ -1,13 +1,16 @@
-"""Images drawn in the chat where the terminal can, with the optional textual-image package.
+"""Images drawn in the chat where the terminal can, with the optional `images` extra.
 
-`pip install 'asst-tui[images]'` adds it. textual-image asks the terminal what it can draw (Kitty graphics,
-Sixel, else coloured half cells) when it is imported, and that is only possible before Textual takes the
-terminal: `prepare()` runs before the app starts. Without the package, images stay saved-file links.
+`pip install 'asst-tui[images]'` adds Pillow and textual-image. `prepare()` runs before the app starts,
+as only then can the terminal be asked what it draws: one with Kitty graphics or Sixel gets
+textual-image's pixel images, every other one coloured half blocks drawn here with Pillow (textual-image
+is then not loaded: its own questions to the terminal would hold the start for 100 ms). Without the
+extra, images stay saved-file links.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import math
 from collections import OrderedDict
@@ -19,42 +22,39 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
+from . import terminal_graphics
+
 MAX_ROWS = 16  # an image is drawn at most this many lines high
 MAX_COLUMNS = 240  # and this many cells wide, before the pane's own width limits it
 MAX_PIXELS = 40_000_000  # larger images are not decoded at all
 CACHE_BYTES = 32 * 1024 * 1024  # image files kept in memory, so a thread opened again draws at once
-DEFAULT_CELL_PIXELS = (10, 20)
 
 _image_widget: type[Widget] | None = None
+_cell_pixels = terminal_graphics.DEFAULT_CELL_PIXELS
 
 
 def prepare() -> bool:
-    """Load textual-image (which queries the terminal); False when it is not installed or cannot start."""
-    global _image_widget
-    try:
-        from textual_image import renderable
-        from textual_image.widget import HalfcellImage, Image
-    except Exception:  # not installed, or its terminal query failed: images stay links
+    """Choose how images are drawn; False when Pillow (the images extra) is not installed."""
+    global _image_widget, _cell_pixels
+    if importlib.util.find_spec("PIL") is None:
         return False
-    # Its grey-shades fallback is for output that is not a terminal; Textual always draws in colour
-    # (a web browser with textual-serve, a test harness), so half blocks are the floor here.
-    _image_widget = HalfcellImage if renderable.Image is renderable.UnicodeImage else Image
+    _cell_pixels = terminal_graphics.cell_pixels()
+    if terminal_graphics.pixel_graphics() is not None:
+        try:
+            from textual_image.widget import Image
+        except Exception:  # not installed, or it could not start: half blocks still work
+            pass
+        else:
+            _image_widget = Image
+            return True
+    from .widgets.half_block_image import HalfBlockImage
+
+    _image_widget = HalfBlockImage
     return True
 
 
 def available() -> bool:
     return _image_widget is not None
-
-
-def _cell_pixels() -> tuple[int, int]:
-    """The terminal's cell size in pixels, as textual-image measured it."""
-    try:
-        from textual_image._terminal import get_cell_size  # the library's own measurement; no public name for it
-
-        size = get_cell_size()
-    except Exception:
-        return DEFAULT_CELL_PIXELS
-    return (size.width or DEFAULT_CELL_PIXELS[0], size.height or DEFAULT_CELL_PIXELS[1])
 
 
 class UnreadableImage(Exception):
@@ -65,7 +65,7 @@ def decode(data: bytes) -> tuple[Any, tuple[int, int]]:
     """The image scaled down to at most what can be drawn (opaque RGB), and its size in pixels."""
     from PIL import Image
 
-    cell_width, cell_height = _cell_pixels()
+    cell_width, cell_height = _cell_pixels
     try:
         with Image.open(io.BytesIO(data)) as image:
             size = image.size
@@ -86,7 +86,7 @@ def decode(data: bytes) -> tuple[Any, tuple[int, int]]:
 
 def fit(size: tuple[int, int], columns: int) -> tuple[int, int]:
     """Cells (columns, rows) for an image of `size` pixels: its own size, scaled down to fit."""
-    cell_width, cell_height = _cell_pixels()
+    cell_width, cell_height = _cell_pixels
     natural_columns = max(1, math.ceil(size[0] / cell_width))
     natural_rows = max(1, math.ceil(size[1] / cell_height))
     scale = min(1.0, max(1, columns) / natural_columns, MAX_ROWS / natural_rows)

@@ -29,8 +29,7 @@ def run_tui(options: Namespace) -> int:
 
 
 def _prepare_images() -> threading.Thread:
-    """Load textual-image while the app's modules load: it asks the terminal what it can draw, and a
-    terminal without Kitty graphics never answers that question (textual-image waits 100 ms for it)."""
+    """Ask the terminal how it draws images while the app's modules load (one round trip)."""
     from . import inline_images
 
     thread = threading.Thread(target=inline_images.prepare, name="asst-tui-images", daemon=True)
