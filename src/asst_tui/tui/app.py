@@ -513,20 +513,20 @@ class AsstApp(FileActions, ManageActions, App[None]):
         flow = RunFlow(self, thread_id)
         self.flow = flow
         self.set_run_status("queued")
-        view = await self.chat.add_message("user", visible(text), created_at=time.time())
+        sent = await self.chat.add_message("user", visible(text), created_at=time.time())
         backend = self.connection.backend
         attached = self.take_attachments()
         try:
             message = await backend.add_message(thread_id, text, [a.param() for a in attached] or None)
-            self.chat.set_message_id(view, message["id"])
+            self.chat.set_message_id(sent, message["id"])
             self._record_activity(thread_id, text)
             overrides = self.next_run_params()
             await flow.follow(backend.stream_run(thread_id, self.assistant["id"], **overrides))
             self.run_overrides_used(overrides)
         except BackendError as error:
             self.run_finished(flow)
-            if view.message_id is None:
-                await view.remove()
+            if sent.message_id is None:
+                await self.chat.remove_message(sent)
                 self.prompt.restore_draft(text)
                 self.set_attachments(attached + self.pending_attachments)
             await self._backend_failed(error, thread_id)
