@@ -31,7 +31,8 @@ from ..message_format import FileRef, cited_file_ids, render_message
 from .anchored_scroll import AnchoredScroll
 from .chat_message import MessageView
 
-FRAME_SECONDS = 1 / 10  # streamed text reaches the screen at most this often (a frame costs 40-60 ms)
+FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
+WAIT_PER_COST = 2  # after a streamed frame, wait twice the CPU time it took: the stream reader and keys get 2/3
 BATCH = 10  # messages mounted per frame, nearest to the view first: a whole page at once stalled the screen
 PAGE = 40  # messages mounted (or fetched) each time the user reaches the top or bottom of the window
 WINDOW = 60  # messages mounted at most: views beyond it, away from where the user is going, are unmounted
@@ -348,16 +349,18 @@ class ChatView(AnchoredScroll, can_focus=True):
 
     def _flush_frame(self) -> None:
         self._flush_once()
-        self.call_after_refresh(self._frame_shown, time.perf_counter())
+        self.call_after_refresh(self._frame_shown, time.thread_time())
 
     def _frame_shown(self, started: float) -> None:
-        """Wait twice as long as that frame took (layout, paint and whatever ran meanwhile) before the next.
+        """Wait WAIT_PER_COST times that frame's CPU time (layout, paint, the reader's turns) before the next.
 
-        A frame of a long reply costs more than a frame's time, and a fast stream keeps the loop busy in
+        A frame of a long reply can cost more than a frame's time, and a fast stream keeps the loop busy in
         between: pacing frames by their cost leaves the stream reader and the keyboard most of the loop.
+        CPU time of this thread, not wall time: waiting for the GIL while the embedded server's thread
+        streams made the wall cost, and so the pacing, settle at either ~45 or ~160 frames per reply.
         """
         if self._pending:
-            self.set_timer(max(FRAME_SECONDS, 2 * (time.perf_counter() - started)), self._flush_frame)
+            self.set_timer(max(FRAME_SECONDS, WAIT_PER_COST * (time.thread_time() - started)), self._flush_frame)
         else:
             self._flush_scheduled = False
 
