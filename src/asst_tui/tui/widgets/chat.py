@@ -83,7 +83,7 @@ def entry_for(message: dict[str, Any]) -> Entry:
 
 
 class ChatView(AnchoredScroll, can_focus=True):
-    """Messages of the open thread. Older pages are mounted on top when the user scrolls up."""
+    """The open thread's messages, a window of them mounted (see the module's docstring)."""
 
     class OlderWanted(Message):
         """The user reached the top and older messages exist; `before` is the oldest loaded message id."""
@@ -103,7 +103,7 @@ class ChatView(AnchoredScroll, can_focus=True):
         self._pending: dict[str, list[str]] = {}
         self._flush_scheduled = False
         self._stick_scheduled = False
-        self._shown = 0  # show_messages calls, so a page being mounted never lands in another thread
+        self._shown = 0  # times the newest were mounted afresh, so a page being mounted never lands after that
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._restyle, init=False)
@@ -330,7 +330,8 @@ class ChatView(AnchoredScroll, can_focus=True):
         """Take a message back out (one that was never sent)."""
         view = entry.view
         self._unlink(entry)
-        self._entries.remove(entry)
+        if entry in self._entries:  # not if another thread was opened meanwhile
+            self._entries.remove(entry)
         if entry.message_id:
             self._by_id.pop(entry.message_id, None)
         if view is not None:
