@@ -65,7 +65,7 @@ def mounted(chat) -> list[str]:
 async def settle(pilot, chat) -> None:
     """Until no page is being mounted and a frame has been painted since."""
     await wait_for(pilot, lambda: not chat._paging, what="the page to be mounted")
-    await pilot.pause(0.1)
+    await pilot.pause(0.05)
 
 
 async def test_scrolling_a_long_thread_to_the_top_and_back_keeps_a_window_mounted_and_the_view_still(home):
@@ -122,13 +122,16 @@ async def test_a_reply_streams_while_the_user_reads_far_above_it_and_sending_jum
         await settle(pilot, chat)
         await send(pilot, "/lorem 3000")
         await wait_for(pilot, lambda: len((chat.last_reply() or "").split()) > 100, what="the reply to stream")
-        while any(view.role == "assistant" for view in chat.query_children(MessageView)):
-            chat.scroll_to(y=0, animate=False, immediate=True)  # reading far above: the reply's view is unmounted
-            await pilot.pause()
+        for _ in range(10):  # reading far above, the reply's view is unmounted
+            if not any(view.role == "assistant" for view in chat.query_children(MessageView)):
+                break
+            chat.scroll_to(y=0, animate=False, immediate=True)
             await settle(pilot, chat)
+        assert not any(view.role == "assistant" for view in chat.query_children(MessageView))
         streamed = len(chat.last_reply())
         await wait_for(pilot, lambda: len(chat.last_reply()) > streamed + 200, what="text streamed while unmounted")
-        await run_done(pilot)
+        await pilot.press("escape")
+        await run_done(pilot, "cancelled")
         reply = chat.last_reply()
 
         chat.focus()
@@ -137,13 +140,12 @@ async def test_a_reply_streams_while_the_user_reads_far_above_it_and_sending_jum
         await settle(pilot, chat)
         assert chat.following and chat.scroll_y == chat.max_scroll_y
         [*_, view] = chat.query_children(MessageView)
-        assert view.source == reply and len(reply.split()) >= 3000
+        assert view.role == "assistant" and view.source == reply
 
-        await pilot.press("home")  # far up again, then send: the pane jumps to the newest and follows it
-        await settle(pilot, chat)
-        while mounted(chat)[-1] == reply.split("\n")[0]:
+        for _ in range(10):  # far up again, then send: the pane jumps to the newest and follows it
+            if mounted(chat)[-1] != reply.split("\n")[0]:
+                break
             chat.scroll_to(y=0, animate=False, immediate=True)
-            await pilot.pause()
             await settle(pilot, chat)
         await send(pilot, "/lorem 50")
         await run_done(pilot)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from functools import partial
 from argparse import Namespace
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,6 +20,7 @@ from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
 from . import bootstrap
 from .file_actions import FILE_BINDINGS, FileActions
+from .gc_policy import GcPolicy
 from .manage_actions import MANAGE_BINDINGS, ManageActions
 from .text import visible
 from .welcome import WELCOME
@@ -104,6 +104,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         self.offline = False  # startup could not connect; messages stay in the prompt
         self._queued: list[str] = []
         self._panel_hidden_by_user = False
+        self.collector = GcPolicy(self, busy=lambda: self.flow is not None)
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -184,8 +185,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
 
         Started after the first frame: it imports openai and starts the server in threads, which held
         the GIL while the first frame was laid out (~450 ms later, both in sys.modules by then). Once
-        ready, what is alive (imported modules, mostly) is frozen out of the garbage collector's view:
-        its full collections walked it all and paused a streaming reply for up to ~190 ms each.
+        ready, the GC policy takes over full collections (see gc_policy).
         """
         from ..client.errors import BackendError
 
@@ -229,7 +229,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         if thread_id:
             await self.open_thread(thread_id, welcome=created or not self.options.thread)
         self.ready = True
-        gc.freeze()
+        self.collector.start()
         if self.flow is None:
             self.set_run_status("idle")
         await self._send_queued()
@@ -741,8 +741,13 @@ class AsstApp(FileActions, ManageActions, App[None]):
             return False
         return True
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.input_seen()
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
-        gc.unfreeze()  # the process (a test run, say) gets its collector back
+        self.collector.stop()
         if self.connection is not None:
             await self.connection.close()
 

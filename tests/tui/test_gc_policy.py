@@ -1,0 +1,69 @@
+"""Full garbage collections run when the app is idle, and when the old generation passes the bound even while busy."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from asst_tui.tui import gc_policy
+
+from .helpers import SIZE, make_app, ready, run_done, send, wait_for, write_config
+
+
+class FullCollections:
+    """Each full collection while the test runs, as whether the app had a run going at the time."""
+
+    def __init__(self) -> None:
+        self.app = None
+        self.during_run: list[bool] = []
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2 and self.app is not None:
+            self.during_run.append(self.app.flow is not None)
+
+
+@pytest.fixture
+def full_collections() -> Iterator[FullCollections]:
+    seen = FullCollections()
+    gc.callbacks.append(seen)
+    yield seen
+    gc.callbacks.remove(seen)
+
+
+async def test_a_full_collection_runs_once_the_app_is_idle_and_automatic_ones_are_off(
+    home, monkeypatch, full_collections
+):
+    monkeypatch.setattr(gc_policy, "IDLE_SECONDS", 0.5)
+    monkeypatch.setattr(gc_policy, "CHECK_SECONDS", 0.1)
+    thresholds = gc.get_threshold()
+    app = make_app()
+    full_collections.app = app
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert gc.get_threshold()[2] == gc_policy.NEVER
+        before = len(full_collections.during_run)
+        await send(pilot, "/lorem 300")
+        await run_done(pilot)
+        await wait_for(pilot, lambda: len(full_collections.during_run) > before, timeout=5, what="an idle collection")
+        assert not any(full_collections.during_run[before:])  # none while the run was going
+    assert gc.get_threshold() == thresholds  # the process gets its collector back
+
+
+async def test_the_bound_forces_full_collections_while_a_reply_streams(home, monkeypatch, full_collections):
+    write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 1\n")
+    monkeypatch.setattr(gc_policy, "IDLE_SECONDS", 3600)  # never idle during this test
+    monkeypatch.setattr(gc_policy, "CHECK_SECONDS", 0.1)
+    monkeypatch.setattr(gc_policy, "BOUND", gc_policy.NEVER)
+    app = make_app()
+    full_collections.app = app
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/lorem 2000")
+        await run_done(pilot)
+        assert not any(full_collections.during_run), "a full collection ran by itself"
+        monkeypatch.setattr(gc_policy, "BOUND", 2)
+        await send(pilot, "/lorem 2000")
+        await run_done(pilot)
+        assert any(full_collections.during_run), "no full collection while the reply streamed"
