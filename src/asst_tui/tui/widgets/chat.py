@@ -32,7 +32,7 @@ from .anchored_scroll import AnchoredScroll
 from .chat_message import MessageView
 
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
-WAIT_PER_COST = 2  # after a streamed frame, wait twice the CPU time it took: the stream reader and keys get 2/3
+WAIT_PER_COST = 1  # after a streamed frame, wait as long as its CPU time: the stream reader and keys get half
 BATCH = 10  # messages mounted per frame, nearest to the view first: a whole page at once stalled the screen
 PAGE = 40  # messages mounted (or fetched) each time the user reaches the top or bottom of the window
 WINDOW = 60  # messages mounted at most: views beyond it, away from where the user is going, are unmounted
@@ -356,9 +356,11 @@ class ChatView(AnchoredScroll, can_focus=True):
         """Wait WAIT_PER_COST times that frame's CPU time (layout, paint, the reader's turns) before the next.
 
         A frame of a long reply can cost more than a frame's time, and a fast stream keeps the loop busy in
-        between: pacing frames by their cost leaves the stream reader and the keyboard most of the loop.
-        CPU time of this thread, not wall time: waiting for the GIL while the embedded server's thread
-        streams made the wall cost, and so the pacing, settle at either ~45 or ~160 frames per reply.
+        between: pacing frames by their cost leaves the stream reader and the keyboard their share of the
+        loop. Once the cost, not more: a frame costs more the more text arrived since the last one, so a
+        longer wait made a dearer frame and a longer wait again (with twice the cost, as many runs settled
+        at ~45 frames 140-170 ms apart as at ~160 frames 60-80 ms apart). CPU time of this thread rather
+        than wall time, so waiting for the GIL while the embedded server's thread streams is not counted.
         """
         if self._pending:
             self.set_timer(max(FRAME_SECONDS, WAIT_PER_COST * (time.thread_time() - started)), self._flush_frame)
