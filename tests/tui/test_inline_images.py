@@ -22,9 +22,11 @@ def png(width: int, height: int, mode: str = "RGB", colour: object = (200, 30, 3
     return out.getvalue()
 
 
-def writes_file(name: str, data: bytes) -> str:
-    """A message whose code block makes the code interpreter write `name`."""
-    return f"```python\nopen({name!r}, 'wb').write(bytes.fromhex('{data.hex()}'))\n```"
+async def code_writes(pilot, name: str, data: bytes) -> None:
+    """Once the app is ready, send a code block that writes `name` in the code interpreter; wait for the reply."""
+    await ready(pilot)
+    await send(pilot, f"```python\nopen({name!r}, 'wb').write(bytes.fromhex('{data.hex()}'))\n```")
+    await run_done(pilot)
 
 
 @pytest.fixture
@@ -38,9 +40,7 @@ def with_images(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_an_image_output_is_drawn_under_its_link(home, with_images) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await send(pilot, writes_file("chart.png", png(300, 120)))
-        await run_done(pilot)
+        await code_writes(pilot, "chart.png", png(300, 120))
         await wait_for(pilot, lambda: app.chat.query(ImagePreview), what="the image preview")
         [preview] = app.chat.query(ImagePreview)
         await wait_for(pilot, lambda: preview.drawn is not None and preview.drawn.is_mounted, what="the drawn image")
@@ -58,9 +58,7 @@ async def test_an_image_output_is_drawn_under_its_link(home, with_images) -> Non
 async def test_a_file_that_is_not_an_image_says_so_and_keeps_its_link(home, with_images) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await send(pilot, writes_file("broken.png", b"\x89PNG but not really"))
-        await run_done(pilot)
+        await code_writes(pilot, "broken.png", b"\x89PNG but not really")
         await wait_for(pilot, lambda: "can't draw this image" in screen_text(app), what="the reason")
         [preview] = app.chat.query(ImagePreview)
         assert preview.drawn is None
@@ -71,9 +69,7 @@ async def test_without_textual_image_an_image_is_a_link_only(home, monkeypatch) 
     monkeypatch.setattr(inline_images, "_image_widget", None)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await send(pilot, writes_file("chart.png", png(40, 20)))
-        await run_done(pilot)
+        await code_writes(pilot, "chart.png", png(40, 20))
         await wait_for(pilot, lambda: app.chat.query(FileLink), what="the file link")
         assert not app.chat.query(ImagePreview)
         assert "Enter saves it" in screen_text(app)
