@@ -68,15 +68,20 @@ async def settle(pilot, chat) -> None:
     await pilot.pause(0.05)
 
 
+async def open_long_thread(pilot, app):
+    """Once the app is ready, make the long thread and open it: its newest page mounted and settled."""
+    await ready(pilot)
+    await app.open_thread(await long_thread(app))
+    chat = app.chat
+    await wait_for(pilot, lambda: len(mounted(chat)) == 40, what="the newest page")
+    await settle(pilot, chat)
+    return chat
+
+
 async def test_scrolling_a_long_thread_to_the_top_and_back_keeps_a_window_mounted_and_the_view_still(home):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        thread_id = await long_thread(app)
-        await app.open_thread(thread_id)
-        chat = app.chat
-        await wait_for(pilot, lambda: len(mounted(chat)) == 40, what="the newest page")
-        await settle(pilot, chat)
+        chat = await open_long_thread(pilot, app)
         frames = Frames(app)
         largest = 0
         for _ in range(MESSAGES // PAGE + 5):  # the user keeps scrolling to the top
@@ -114,12 +119,7 @@ async def test_a_reply_streams_while_the_user_reads_far_above_it_and_sending_jum
     write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 2\n")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        thread_id = await long_thread(app)
-        await app.open_thread(thread_id)
-        chat = app.chat
-        await wait_for(pilot, lambda: len(mounted(chat)) == 40, what="the newest page")
-        await settle(pilot, chat)
+        chat = await open_long_thread(pilot, app)
         await send(pilot, "/lorem 3000")
         await wait_for(pilot, lambda: len((chat.last_reply() or "").split()) > 100, what="the reply to stream")
         for _ in range(10):  # reading far above, the reply's view is unmounted
