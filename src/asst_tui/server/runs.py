@@ -7,6 +7,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..protocol import ACTIVE_RUN_STATUSES
 from . import objects
 from .errors import bad_request
 from .events import EventBus
@@ -20,9 +21,6 @@ if TYPE_CHECKING:
     from .vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")
-
-ACTIVE = ("queued", "in_progress", "requires_action", "cancelling")
-TERMINAL = ("completed", "failed", "cancelled", "expired", "incomplete")
 
 
 class RunManager:
@@ -46,7 +44,7 @@ class RunManager:
         for run in self.store.all_of("run"):
             if run["status"] == "requires_action":
                 self._waiting[run["id"]] = run["expires_at"]
-            elif run["status"] in ACTIVE:
+            elif run["status"] in ACTIVE_RUN_STATUSES:
                 self._finish_interrupted(run, "The server stopped while this run was in progress.")
 
     def start_expiry(self) -> None:
@@ -64,7 +62,7 @@ class RunManager:
 
     def active_run(self, thread_id: str) -> dict[str, Any] | None:
         for run in reversed(self.store.children("run", thread_id)):
-            if run["status"] in ACTIVE:
+            if run["status"] in ACTIVE_RUN_STATUSES:
                 return run
         return None
 
@@ -165,7 +163,7 @@ class RunManager:
         self.bus.publish(run["id"], event, run)
 
     def cancel(self, run: dict[str, Any]) -> dict[str, Any]:
-        if run["status"] not in ACTIVE or run["status"] == "cancelling":
+        if run["status"] not in ACTIVE_RUN_STATUSES or run["status"] == "cancelling":
             raise bad_request(f"Cannot cancel run with status '{run['status']}'.", param="run_id")
         task = self._tasks.get(run["id"])
         self._waiting.pop(run["id"], None)
