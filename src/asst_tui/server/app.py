@@ -15,11 +15,11 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import objects
 from . import validation as v
 from .config import ServerConfig
+from .core import objects
+from .core.errors import APIError, bad_request, not_found
 from .engines import make_engine
-from .errors import APIError, bad_request, not_found
 from .events import DONE, sse
 from .file_search import without_content
 from .files import FILE_PURPOSES, delete_file, save_upload

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 
-from . import objects
+from .core import objects
 from .store import Store
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import file_search as fs
-from . import objects
-from .ids import new_id
+from .core import objects
+from .core.ids import new_id
 
 if TYPE_CHECKING:
     from .runs import RunManager

@@ -8,8 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..protocol import ACTIVE_RUN_STATUSES
-from . import objects
-from .errors import bad_request
+from .core import objects
+from .core.errors import bad_request
 from .events import EventBus
 from .run_context import RunContext, RunFailed, RunIncomplete
 

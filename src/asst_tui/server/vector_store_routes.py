@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import objects
 from . import validation as v
 from . import vector_store_params as p
-from .errors import bad_request, not_found
+from .core import objects
+from .core.errors import bad_request, not_found
 from .extract import ExtractError, extract_text
 from .ingest import FILE_KIND, file_key
 from .search import query_terms

@@ -18,10 +18,10 @@ from typing import Any
 from . import vector_store_params as p
 from .attribute_filters import matches
 from .chunking import default_strategy
-from .errors import APIError, bad_request, not_found
-from .ids import new_id
+from .core.errors import APIError, bad_request, not_found
+from .core.ids import new_id
+from .core.objects import now
 from .ingest import FILE_KIND, Ingester, file_key
-from .objects import now
 from .search import SearchIndex
 from .store import Store
 
