@@ -26,7 +26,7 @@ from .files import FILE_PURPOSES, delete_file, save_upload
 from .lock import lock_data_dir
 from .runs import RunManager
 from .sandbox import Sandbox
-from .store import Store
+from .storage.sqlite_objects import Store
 from .vector_store_params import include_search_content
 from .vector_store_routes import VECTOR_STORE_ROUTES
 from .vector_stores import VectorStores

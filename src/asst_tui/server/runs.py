@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .config import ServerConfig
     from .engines.base import Engine
     from .sandbox import Sandbox
-    from .store import Store
+    from .storage.sqlite_objects import Store
     from .vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")

@@ -15,8 +15,8 @@ from .core import objects
 from .core.errors import bad_request, not_found
 from .extract import ExtractError, extract_text
 from .ingest import FILE_KIND, file_key
-from .search import query_terms
-from .store import Store
+from .storage.sqlite_chunks import query_terms
+from .storage.sqlite_objects import Store
 from .vector_stores import STORE_KIND, VectorStores
 
 POLL_AFTER_MS = "100"  # the SDK's *_and_poll helpers wait this long between polls while a file is indexed

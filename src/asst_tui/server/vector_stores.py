@@ -22,8 +22,8 @@ from .core.errors import APIError, bad_request, not_found
 from .core.ids import new_id
 from .core.objects import now
 from .ingest import FILE_KIND, Ingester, file_key
-from .search import SearchIndex
-from .store import Store
+from .storage.sqlite_chunks import SearchIndex
+from .storage.sqlite_objects import Store
 
 STORE_KIND = "vector_store"
 BATCH_KIND = "vector_store.files_batch"
