@@ -609,7 +609,7 @@ def _settled(api: Api, path: str) -> dict[str, Any]:
 
 
 def test_vector_stores_files_batches_and_search(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asst_tui.server import ingest
+    from asst_tui.server.tools import ingest
 
     text = _upload(api, "atlas.md", b"# Atlas\n\nThe atlas maps every glacier in Norway.\n")
     other = _upload(api, "notes.txt", b"Glacier notes: ice moves slowly.")

@@ -21,15 +21,15 @@ from .core import objects
 from .core.errors import APIError, bad_request, not_found
 from .engines import make_engine
 from .events import DONE, sse
-from .file_search import without_content
 from .files import FILE_PURPOSES, delete_file, save_upload
 from .lock import lock_data_dir
 from .runs import RunManager
-from .sandbox import Sandbox
 from .storage.sqlite_objects import Store
+from .tools.file_search import without_content
+from .tools.sandbox import Sandbox
+from .tools.vector_stores import VectorStores
 from .vector_store_params import include_search_content
 from .vector_store_routes import VECTOR_STORE_ROUTES
-from .vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")
 

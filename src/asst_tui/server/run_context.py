@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import file_search as fs
 from .core import objects
 from .core.ids import new_id
+from .tools import file_search as fs
 
 if TYPE_CHECKING:
     from .runs import RunManager

@@ -16,9 +16,9 @@ from .run_context import RunContext, RunFailed, RunIncomplete
 if TYPE_CHECKING:
     from .config import ServerConfig
     from .engines.base import Engine
-    from .sandbox import Sandbox
     from .storage.sqlite_objects import Store
-    from .vector_stores import VectorStores
+    from .tools.sandbox import Sandbox
+    from .tools.vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")
 

@@ -13,11 +13,11 @@ from . import validation as v
 from . import vector_store_params as p
 from .core import objects
 from .core.errors import bad_request, not_found
-from .extract import ExtractError, extract_text
-from .ingest import FILE_KIND, file_key
 from .storage.sqlite_chunks import query_terms
 from .storage.sqlite_objects import Store
-from .vector_stores import STORE_KIND, VectorStores
+from .tools.extract import ExtractError, extract_text
+from .tools.ingest import FILE_KIND, file_key
+from .tools.vector_stores import STORE_KIND, VectorStores
 
 POLL_AFTER_MS = "100"  # the SDK's *_and_poll helpers wait this long between polls while a file is indexed
 

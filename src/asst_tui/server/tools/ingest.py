@@ -18,8 +18,8 @@ from .chunking import chunk_text
 from .extract import ExtractError, extract_text
 
 if TYPE_CHECKING:
-    from .storage.sqlite_chunks import SearchIndex
-    from .storage.sqlite_objects import Store
+    from ..storage.sqlite_chunks import SearchIndex
+    from ..storage.sqlite_objects import Store
 
 log = logging.getLogger("asst_tui.server")
 

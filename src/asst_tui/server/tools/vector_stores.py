@@ -15,15 +15,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import vector_store_params as p
+from .. import vector_store_params as p
+from ..core.errors import APIError, bad_request, not_found
+from ..core.ids import new_id
+from ..core.objects import now
+from ..storage.sqlite_chunks import SearchIndex
+from ..storage.sqlite_objects import Store
 from .attribute_filters import matches
 from .chunking import default_strategy
-from .core.errors import APIError, bad_request, not_found
-from .core.ids import new_id
-from .core.objects import now
 from .ingest import FILE_KIND, Ingester, file_key
-from .storage.sqlite_chunks import SearchIndex
-from .storage.sqlite_objects import Store
 
 STORE_KIND = "vector_store"
 BATCH_KIND = "vector_store.files_batch"
