@@ -508,7 +508,7 @@ def test_cancel_mid_stream_and_while_waiting(api: Api, assistant: dict[str, Any]
 
 def test_engine_crash_streams_an_error_event(api: Api, assistant: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """An engine that breaks mid-message: `event: error`, then the run, step and message read back failed."""
-    from asst_tui.server.engines.demo import DemoEngine
+    from asst_tui.server.runs.engines.demo import DemoEngine
 
     async def crash(self: Any, ctx: Any) -> None:
         ctx.begin_message()

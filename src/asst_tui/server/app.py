@@ -19,11 +19,11 @@ from . import validation as v
 from .config import ServerConfig
 from .core import objects
 from .core.errors import APIError, bad_request, not_found
-from .engines import make_engine
-from .events import DONE, sse
 from .files import FILE_PURPOSES, delete_file, save_upload
 from .lock import lock_data_dir
-from .runs import RunManager
+from .runs.engines import make_engine
+from .runs.events import DONE, sse
+from .runs.manager import RunManager
 from .storage.sqlite_objects import Store
 from .tools.file_search import without_content
 from .tools.sandbox import Sandbox

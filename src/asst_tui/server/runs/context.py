@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .core import objects
-from .core.ids import new_id
-from .tools import file_search as fs
+from ..core import objects
+from ..core.ids import new_id
+from ..tools import file_search as fs
 
 if TYPE_CHECKING:
-    from .runs import RunManager
+    from .manager import RunManager
 
 MESSAGE_FLUSH_SECONDS = 1.0
 VECTOR_STORE_WAIT_SECONDS = 60  # as the hosted API: a run waits this long for its files still being indexed

@@ -8,14 +8,14 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..run_context import RunFailed, RunIncomplete, estimate_tokens
+from ..context import RunFailed, RunIncomplete, estimate_tokens
 from . import chat_prompt
 from .code_args import CodeStream
 from .upstream import Upstream
 
 if TYPE_CHECKING:
-    from ..config import ServerConfig
-    from ..run_context import RunContext
+    from ...config import ServerConfig
+    from ..context import RunContext
 
 log = logging.getLogger("asst_tui.server")
 

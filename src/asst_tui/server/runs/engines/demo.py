@@ -6,11 +6,11 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..run_context import RunFailed, RunIncomplete, estimate_tokens
+from ..context import RunFailed, RunIncomplete, estimate_tokens
 from .lorem import lorem_markdown
 
 if TYPE_CHECKING:
-    from ..run_context import RunContext
+    from ..context import RunContext
 
 CODE_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 TOKEN = re.compile(r"\S+\s*|\s+")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..run_context import RunIncomplete, estimate_tokens
+from ..context import RunIncomplete, estimate_tokens
 
 if TYPE_CHECKING:
-    from ..run_context import RunContext
+    from ..context import RunContext
 
 CODE_TOOL = "python"
 SEARCH_TOOL = "file_search"

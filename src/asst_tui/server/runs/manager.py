@@ -7,18 +7,18 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..protocol import ACTIVE_RUN_STATUSES
-from .core import objects
-from .core.errors import bad_request
+from ...protocol import ACTIVE_RUN_STATUSES
+from ..core import objects
+from ..core.errors import bad_request
+from .context import RunContext, RunFailed, RunIncomplete
 from .events import EventBus
-from .run_context import RunContext, RunFailed, RunIncomplete
 
 if TYPE_CHECKING:
-    from .config import ServerConfig
+    from ..config import ServerConfig
+    from ..storage.sqlite_objects import Store
+    from ..tools.sandbox import Sandbox
+    from ..tools.vector_stores import VectorStores
     from .engines.base import Engine
-    from .storage.sqlite_objects import Store
-    from .tools.sandbox import Sandbox
-    from .tools.vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")
 
