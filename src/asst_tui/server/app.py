@@ -15,11 +15,13 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import validation as v
+from .api import validation as v
+from .api.files import FILE_PURPOSES, delete_file, save_upload
+from .api.vector_store_params import include_search_content
+from .api.vector_stores import VECTOR_STORE_ROUTES
 from .config import ServerConfig
 from .core import objects
 from .core.errors import APIError, bad_request, not_found
-from .files import FILE_PURPOSES, delete_file, save_upload
 from .lock import lock_data_dir
 from .runs.engines import make_engine
 from .runs.events import DONE, sse
@@ -28,8 +30,6 @@ from .storage.sqlite_objects import Store
 from .tools.file_search import without_content
 from .tools.sandbox import Sandbox
 from .tools.vector_stores import VectorStores
-from .vector_store_params import include_search_content
-from .vector_store_routes import VECTOR_STORE_ROUTES
 
 log = logging.getLogger("asst_tui.server")
 

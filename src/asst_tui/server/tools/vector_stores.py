@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .. import vector_store_params as p
+from ..api import vector_store_params as p
 from ..core.errors import APIError, bad_request, not_found
 from ..core.ids import new_id
 from ..core.objects import now

@@ -9,15 +9,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..core import objects
+from ..core.errors import bad_request, not_found
+from ..storage.sqlite_chunks import query_terms
+from ..storage.sqlite_objects import Store
+from ..tools.extract import ExtractError, extract_text
+from ..tools.ingest import FILE_KIND, file_key
+from ..tools.vector_stores import STORE_KIND, VectorStores
 from . import validation as v
 from . import vector_store_params as p
-from .core import objects
-from .core.errors import bad_request, not_found
-from .storage.sqlite_chunks import query_terms
-from .storage.sqlite_objects import Store
-from .tools.extract import ExtractError, extract_text
-from .tools.ingest import FILE_KIND, file_key
-from .tools.vector_stores import STORE_KIND, VectorStores
 
 POLL_AFTER_MS = "100"  # the SDK's *_and_poll helpers wait this long between polls while a file is indexed
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 
-from .core import objects
-from .storage.sqlite_objects import Store
+from ..core import objects
+from ..storage.sqlite_objects import Store
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
 FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "evals")
