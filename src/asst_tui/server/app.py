@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .api import validation as v
 from .api.files import FILE_PURPOSES, delete_file, save_upload
-from .api.vector_store_params import include_search_content
+from .api.vector_store_params import include_search_content, inline_vector_stores
 from .api.vector_stores import VECTOR_STORE_ROUTES
 from .config import ServerConfig
 from .core import objects
@@ -143,6 +143,9 @@ async def delete_assistant(request: Request) -> Response:
 def _check_files_exist(request: Request, resources: dict[str, Any] | None) -> None:
     for file_id in ((resources or {}).get("code_interpreter") or {}).get("file_ids", []):
         _get(request, "file", file_id)
+    search = (resources or {}).get("file_search") or {}
+    if search.get("vector_stores") is not None:
+        search["vector_stores"] = inline_vector_stores(search["vector_stores"], "tool_resources.file_search.vector_stores")
     _state(request).vector_stores.check_resources(resources)
 
 

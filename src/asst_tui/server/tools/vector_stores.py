@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..api import vector_store_params as p
 from ..core.errors import APIError, bad_request, not_found
 from ..core.ids import new_id
 from ..core.objects import now
@@ -226,16 +225,14 @@ class VectorStores:
 
     # ---- assistants, threads and runs -------------------------------------------------------
 
-    def check_resources(self, resources: dict[str, Any] | None, param: str = "tool_resources") -> None:
+    def check_resources(self, resources: dict[str, Any] | None) -> None:
         """tool_resources.file_search names at most one vector store: an existing one, or one to make
-        (the `vector_stores` helper, normalised here for create_inline)."""
+        (the `vector_stores` helper, already normalised by the API for create_inline)."""
         search = (resources or {}).get("file_search") or {}
         ids = search.get("vector_store_ids") or []
         helpers = search.get("vector_stores")
-        if helpers is not None:
-            search["vector_stores"] = helpers = p.inline_vector_stores(helpers, f"{param}.file_search.vector_stores")
         if len(ids) + len(helpers or []) > 1:
-            where = f"{param}.file_search.vector_store_ids"
+            where = "tool_resources.file_search.vector_store_ids"
             raise bad_request(f"Invalid '{where}': at most 1 vector store can be attached, got {len(ids) + len(helpers or [])}.", param=where, code="array_above_max_length")
         for vector_store_id in ids:
             self.get(vector_store_id)
