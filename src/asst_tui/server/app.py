@@ -56,9 +56,8 @@ class ServerState:
             memory_mb=config.sandbox_memory_mb,
             max_log_chars=config.sandbox_max_log_chars,
         )
-        self.runs = RunManager(self.store, make_engine(config), self.sandbox, config)
         self.vector_stores = VectorStores(self.store, config.data_dir)
-        self.runs.vector_stores = self.vector_stores
+        self.runs = RunManager(self.store, make_engine(config), self.sandbox, self.vector_stores, config)
 
 
 def _state(request: Request) -> ServerState:

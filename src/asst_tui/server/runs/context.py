@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,10 @@ from ..core.ids import new_id
 from ..tools import file_search as fs
 
 if TYPE_CHECKING:
-    from .manager import RunManager
+    from ..storage.sqlite_objects import Store
+    from ..tools.sandbox import Sandbox
+    from ..tools.vector_stores import VectorStores
+    from .events import EventBus
 
 MESSAGE_FLUSH_SECONDS = 1.0
 VECTOR_STORE_WAIT_SECONDS = 60  # as the hosted API: a run waits this long for its files still being indexed
@@ -46,13 +50,24 @@ def estimate_tokens(text: str) -> int:
     return max(1, round(len(text) / 4)) if text else 0
 
 
+@dataclass(frozen=True)
+class RunServices:
+    """What every run's context works with; the run manager builds it once."""
+
+    store: Store
+    bus: EventBus
+    sandbox: Sandbox
+    vector_stores: VectorStores
+    delay: float  # seconds of one unit of an engine's pace (the demo engine's per word)
+
+
 class RunContext:
-    def __init__(self, manager: RunManager, run: dict[str, Any]) -> None:
-        self.manager = manager
-        self.store = manager.store
-        self.bus = manager.bus
+    def __init__(self, services: RunServices, run: dict[str, Any]) -> None:
+        self.services = services
+        self.store = services.store
+        self.bus = services.bus
         self.run = run
-        self.delay = manager.config.demo_delay_ms / 1000
+        self.delay = services.delay
         self.required_calls: list[dict[str, Any]] = []
         self.generated_files: list[dict[str, Any]] = []  # non-image files the code interpreter wrote
         self.generated_images: list[str] = []  # image file ids the code interpreter made, for the next message
@@ -254,7 +269,7 @@ class RunContext:
         index = _index_of(step, call)
         code = call["code_interpreter"]["input"]
         self.store.put(step)
-        result = await self.manager.sandbox.execute(self.thread_id, code, self.code_interpreter_files())
+        result = await self.services.sandbox.execute(self.thread_id, code, self.code_interpreter_files())
         outputs: list[dict[str, Any]] = []
         if result.logs:
             outputs.append({"type": "logs", "logs": result.logs})
@@ -276,8 +291,8 @@ class RunContext:
 
     async def wait_for_file_search(self) -> None:
         """Before the engine's turn: with file_search on, wait (up to a minute) for files still being indexed."""
-        if "file_search" in self.tool_types() and self.manager.vector_stores is not None:
-            await self.manager.vector_stores.wait_ready(self.vector_store_ids(), VECTOR_STORE_WAIT_SECONDS)
+        if "file_search" in self.tool_types():
+            await self.services.vector_stores.wait_ready(self.vector_store_ids(), VECTOR_STORE_WAIT_SECONDS)
 
     def file_search(self, query: str, max_results: int = fs.DEFAULT_MAX_RESULTS) -> list[dict[str, Any]]:
         """Search the assistant's and the thread's vector stores as a file_search call of the tool step.
@@ -285,15 +300,15 @@ class RunContext:
         The results, best first, as {file_id, file_name, score, text}; the run's file_search tool settings
         (max_num_results, ranking_options.score_threshold) apply. An expired vector store fails the run.
         """
-        service = self.manager.vector_stores
-        stores = service.stores(self.vector_store_ids()) if service is not None else []
+        service = self.services.vector_stores
+        stores = service.stores(self.vector_store_ids())
         for vs in stores:
             if service.is_expired(vs):
                 raise RunFailed("server_error", f"Vector store {vs['id']} has expired. Create a new one with the same files and attach it.")
         settings = fs.options(self.run["tools"])
         ranking = fs.ranking_options(settings)
         limit = max(1, min(max_results, settings.get("max_num_results") or max_results))
-        results = service.search(stores, [query], limit, score_threshold=ranking["score_threshold"]) if service and stores else []
+        results = service.search(stores, [query], limit, score_threshold=ranking["score_threshold"]) if stores else []
         step = self._ensure_tool_step()
         calls = step["step_details"]["tool_calls"]
         call = fs.tool_call(results, ranking)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ...protocol import ACTIVE_RUN_STATUSES
 from ..core import objects
 from ..core.errors import bad_request
-from .context import RunContext, RunFailed, RunIncomplete
+from .context import RunContext, RunFailed, RunIncomplete, RunServices
 from .events import EventBus
 
 if TYPE_CHECKING:
@@ -26,13 +26,11 @@ log = logging.getLogger("asst_tui.server")
 class RunManager:
     """Owns every run's state transitions; engine work runs as one asyncio task per run."""
 
-    def __init__(self, store: Store, engine: Engine, sandbox: Sandbox, config: ServerConfig) -> None:
+    def __init__(self, store: Store, engine: Engine, sandbox: Sandbox, vector_stores: VectorStores, config: ServerConfig) -> None:
         self.store = store
         self.engine = engine
-        self.sandbox = sandbox
-        self.config = config
         self.bus = EventBus()
-        self.vector_stores: VectorStores | None = None  # file_search's stores; the server state sets them
+        self.services = RunServices(store, self.bus, sandbox, vector_stores, config.demo_delay_ms / 1000)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, int] = {}  # run id -> expires_at, for queued/requires_action runs
         self._expiry_task: asyncio.Task[None] | None = None
@@ -99,7 +97,7 @@ class RunManager:
             run["started_at"] = objects.now()
         run["status"] = "in_progress"
         self._save_run(run, "thread.run.in_progress")
-        ctx = RunContext(self, run)
+        ctx = RunContext(self.services, run)
         try:
             await ctx.wait_for_file_search()
             await self.engine.run(ctx)
@@ -172,7 +170,7 @@ class RunManager:
             self._save_run(run, "thread.run.cancelling")
             task.cancel()
             return run
-        ctx = RunContext(self, run)
+        ctx = RunContext(self.services, run)
         ctx.adopt_waiting_step()
         self._end(ctx, "cancelled")
         return run
@@ -195,7 +193,7 @@ class RunManager:
         missing = sorted(pending - given.keys())
         if missing:
             raise bad_request(f"Expected tool outputs for call_ids {sorted(pending)}, got {sorted(given)}.", param="tool_outputs")
-        ctx = RunContext(self, run)
+        ctx = RunContext(self.services, run)
         ctx.complete_waiting_step(given)
         run["status"] = "queued"
         run["required_action"] = None
@@ -221,7 +219,7 @@ class RunManager:
         task = self._tasks.pop(run_id, None)
         if task is not None:
             task.cancel()
-        ctx = RunContext(self, run)
+        ctx = RunContext(self.services, run)
         ctx.adopt_waiting_step()
         ctx.close_open_work("expired", None)
         run["status"] = "expired"
@@ -229,7 +227,7 @@ class RunManager:
         self._save_run(run, "thread.run.expired")
 
     def _finish_interrupted(self, run: dict[str, Any], message: str) -> None:
-        ctx = RunContext(self, run)
+        ctx = RunContext(self.services, run)
         ctx.adopt_open_work()
         self._end(ctx, "failed", last_error={"code": "server_error", "message": message})
 
