@@ -1,4 +1,4 @@
-"""Uploaded files: bytes on disk under the store's files dir, metadata as `file` objects."""
+"""HTTP routes of files: uploads (bytes on disk under the store's files dir, metadata as `file` objects), downloads, deletes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import os
 from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
 
 from ..core import objects
+from ..core.errors import APIError, bad_request
 from ..storage.sqlite_objects import Store
+from .common import get_or_404, page, services
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
 FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "evals")
@@ -37,3 +42,56 @@ async def save_upload(store: Store, upload: UploadFile, purpose: str) -> dict[st
 def delete_file(store: Store, file_id: str) -> None:
     store.delete(file_id)
     store.file_path(file_id).unlink(missing_ok=True)
+
+
+async def upload_file(request: Request) -> Response:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise bad_request("Uploads must be multipart/form-data with 'file' and 'purpose' fields.")
+    try:
+        form = await request.form(max_part_size=1024**3)
+    except Exception as exc:  # the multipart parser rejects malformed bodies in several ways
+        raise bad_request(f"Could not parse the multipart upload: {exc}") from None
+    try:  # FormData is no async context manager: close it (its spooled temp files) explicitly
+        purpose = form.get("purpose")
+        upload = form.get("file")
+        if not isinstance(purpose, str) or purpose not in FILE_PURPOSES:
+            raise bad_request(f"Invalid 'purpose': expected one of {', '.join(FILE_PURPOSES)}.", param="purpose", code="invalid_value")
+        if upload is None or isinstance(upload, str):
+            raise bad_request("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
+        info = await save_upload(services(request).store, upload, purpose)
+    finally:
+        await form.close()
+    return JSONResponse(info)
+
+
+async def list_files(request: Request) -> Response:
+    purpose = request.query_params.get("purpose")
+    return page(request, "file", None, where=("purpose", purpose) if purpose else None)
+
+
+async def get_file(request: Request) -> Response:
+    return JSONResponse(get_or_404(request, "file", request.path_params["file_id"]))
+
+
+async def file_content(request: Request) -> Response:
+    info = get_or_404(request, "file", request.path_params["file_id"])
+    path = services(request).store.file_path(info["id"])
+    if not path.exists():
+        raise APIError(404, f"The content of file '{info['id']}' is missing on the server.")
+    return FileResponse(path, media_type="application/octet-stream", filename=info["filename"])
+
+
+async def remove_file(request: Request) -> Response:
+    info = get_or_404(request, "file", request.path_params["file_id"])
+    await services(request).vector_stores.forget_file(info["id"])
+    delete_file(services(request).store, info["id"])
+    return JSONResponse({"id": info["id"], "object": "file", "deleted": True})
+
+
+FILE_ROUTES = [
+    Route("/files", upload_file, methods=["POST"]),
+    Route("/files", list_files, methods=["GET"]),
+    Route("/files/{file_id}", get_file, methods=["GET"]),
+    Route("/files/{file_id}", remove_file, methods=["DELETE"]),
+    Route("/files/{file_id}/content", file_content, methods=["GET"]),
+]

@@ -18,19 +18,14 @@ from ..tools.ingest import FILE_KIND, file_key
 from ..tools.vector_stores import STORE_KIND, VectorStores
 from . import validation as v
 from . import vector_store_params as p
+from .common import json_body, services
 
 POLL_AFTER_MS = "100"  # the SDK's *_and_poll helpers wait this long between polls while a file is indexed
 
 
 def _services(request: Request) -> tuple[VectorStores, Store]:
-    state = request.app.state.server
+    state = services(request)
     return state.vector_stores, state.store
-
-
-async def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
-    body = v.parse_json_object(await request.body())
-    v.reject_unknown(body, allowed)
-    return body
 
 
 def _answer(obj: dict[str, Any], in_progress: bool = False) -> JSONResponse:
@@ -48,7 +43,7 @@ def _existing_files(store: Store, ids: list[str]) -> None:
 
 async def create_vector_store(request: Request) -> Response:
     service, store = _services(request)
-    body = await _body(request, {"file_ids", "name", "expires_after", "chunking_strategy", "metadata"})
+    body = await json_body(request, {"file_ids", "name", "expires_after", "chunking_strategy", "metadata"})
     name = v.bounded_str(body, "name", v.MAX_NAME)
     metadata = v.metadata(body)
     expires_after = p.expires_after(body)
@@ -78,7 +73,7 @@ async def get_vector_store(request: Request) -> Response:
 async def update_vector_store(request: Request) -> Response:
     service, store = _services(request)
     vs = service.get(request.path_params["vector_store_id"])
-    body = await _body(request, {"name", "expires_after", "metadata"})
+    body = await json_body(request, {"name", "expires_after", "metadata"})
     name = v.bounded_str(body, "name", v.MAX_NAME)
     metadata = v.metadata(body)
     expires_after = p.expires_after(body)
@@ -120,7 +115,7 @@ def _file_page(request: Request, vector_store_id: str, where: dict[str, Any]) ->
 async def create_vector_store_file(request: Request) -> Response:
     service, store = _services(request)
     vs = service.get(request.path_params["vector_store_id"])
-    body = await _body(request, {"file_id", "chunking_strategy", "attributes"})
+    body = await json_body(request, {"file_id", "chunking_strategy", "attributes"})
     file_id = v.required_str(body, "file_id")
     strategy = p.chunking_strategy(body)
     attributes = p.attributes(body)
@@ -152,7 +147,7 @@ async def get_vector_store_file(request: Request) -> Response:
 async def update_vector_store_file(request: Request) -> Response:
     service, _ = _services(request)
     row = _file_of(request)
-    body = await _body(request, {"attributes"})
+    body = await json_body(request, {"attributes"})
     if "attributes" not in body:
         raise bad_request("Missing required parameter: 'attributes'.", param="attributes", code="missing_required_parameter")
     return JSONResponse(service.file_view(service.set_attributes(row, p.attributes(body) or {})))
@@ -186,7 +181,7 @@ async def vector_store_file_content(request: Request) -> Response:
 async def create_file_batch(request: Request) -> Response:
     service, store = _services(request)
     vs = service.get(request.path_params["vector_store_id"])
-    body = await _body(request, {"file_ids", "files", "chunking_strategy", "attributes"})
+    body = await json_body(request, {"file_ids", "files", "chunking_strategy", "attributes"})
     entries = p.batch_files(body)
     _existing_files(store, [file_id for file_id, _, _ in entries])
     service.check_usable(vs)
@@ -224,7 +219,7 @@ async def list_file_batch_files(request: Request) -> Response:
 async def search_vector_store(request: Request) -> Response:
     service, _ = _services(request)
     vs = service.get(request.path_params["vector_store_id"])
-    params = p.search_request(await _body(request, {"query", "rewrite_query", "max_num_results", "filters", "ranking_options"}))
+    params = p.search_request(await json_body(request, {"query", "rewrite_query", "max_num_results", "filters", "ranking_options"}))
     service.check_usable(vs)
     queries = params["queries"]
     if params["rewrite_query"]:
