@@ -511,8 +511,8 @@ def test_engine_crash_streams_an_error_event(api: Api, assistant: dict[str, Any]
     from asst_tui.server.runs.engines.demo import DemoEngine
 
     async def crash(self: Any, ctx: Any) -> None:
-        ctx.begin_message()
-        ctx.write("Half a ")
+        await ctx.begin_message()
+        await ctx.write("Half a ")
         raise RuntimeError("engine broke")
 
     monkeypatch.setattr(DemoEngine, "run", crash)

@@ -13,7 +13,7 @@ from .config import ServerConfig
 from .lock import lock_data_dir
 from .runs.engines import make_engine
 from .runs.manager import RunManager
-from .storage.sqlite_objects import Store
+from .storage.sqlite import open_sqlite
 from .tools.sandbox import Sandbox
 from .tools.vector_stores import VectorStores
 
@@ -25,15 +25,17 @@ class ServerState:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.data_lock = lock_data_dir(config.data_dir)
-        self.store = Store(config.data_dir)
+        self.storage = open_sqlite(config.data_dir)
+        self.store = self.storage.objects
+        self.files = self.storage.files
         self.sandbox = Sandbox(
             config.data_dir / "sandbox",
             timeout_s=config.sandbox_timeout_s,
             memory_mb=config.sandbox_memory_mb,
             max_log_chars=config.sandbox_max_log_chars,
         )
-        self.vector_stores = VectorStores(self.store, config.data_dir)
-        self.runs = RunManager(self.store, make_engine(config), self.sandbox, self.vector_stores, config)
+        self.vector_stores = VectorStores(self.store, self.storage.chunks, self.files)
+        self.runs = RunManager(self.store, self.files, make_engine(config), self.sandbox, self.vector_stores, config)
 
 
 def build_app(state: ServerState) -> ASGIApp:
@@ -41,7 +43,7 @@ def build_app(state: ServerState) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.runs.recover()
+        await state.runs.recover()
         state.runs.start_expiry()
         await state.vector_stores.start()
         try:
@@ -50,7 +52,7 @@ def build_app(state: ServerState) -> ASGIApp:
             await state.runs.shutdown()
             await state.vector_stores.close()
             await state.sandbox.close()
-            state.store.close()
+            await state.storage.close()
             state.data_lock.close()
 
     return http_app(state, state.config.api_key, lifespan)

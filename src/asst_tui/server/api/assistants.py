@@ -39,32 +39,32 @@ def _assistant_params(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
 
 async def create_assistant(request: Request) -> Response:
     params = _assistant_params(await json_body(request, ASSISTANT_FIELDS), creating=True)
-    check_tool_resources(request, params.get("tool_resources"))
-    services(request).vector_stores.create_inline(params.get("tool_resources"))
-    return JSONResponse(services(request).store.insert("assistant", objects.assistant(params)))
+    await check_tool_resources(request, params.get("tool_resources"))
+    await services(request).vector_stores.create_inline(params.get("tool_resources"))
+    return JSONResponse(await services(request).store.insert("assistant", objects.assistant(params)))
 
 
 async def list_assistants(request: Request) -> Response:
-    return page(request, "assistant", None)
+    return await page(request, "assistant", None)
 
 
 async def get_assistant(request: Request) -> Response:
-    return JSONResponse(get_or_404(request, "assistant", request.path_params["assistant_id"]))
+    return JSONResponse(await get_or_404(request, "assistant", request.path_params["assistant_id"]))
 
 
 async def update_assistant(request: Request) -> Response:
-    assistant = get_or_404(request, "assistant", request.path_params["assistant_id"])
+    assistant = await get_or_404(request, "assistant", request.path_params["assistant_id"])
     params = _assistant_params(await json_body(request, ASSISTANT_FIELDS), creating=False)
-    check_tool_resources(request, params.get("tool_resources"))
-    services(request).vector_stores.create_inline(params.get("tool_resources"))
+    await check_tool_resources(request, params.get("tool_resources"))
+    await services(request).vector_stores.create_inline(params.get("tool_resources"))
     for key, value in params.items():
         assistant[key] = 1.0 if value is None and key in ("temperature", "top_p") else value
-    return JSONResponse(services(request).store.put(assistant))
+    return JSONResponse(await services(request).store.put(assistant))
 
 
 async def delete_assistant(request: Request) -> Response:
-    assistant = get_or_404(request, "assistant", request.path_params["assistant_id"])
-    services(request).store.delete(assistant["id"])
+    assistant = await get_or_404(request, "assistant", request.path_params["assistant_id"])
+    await services(request).store.delete(assistant["id"])
     return JSONResponse(objects.deleted(assistant["id"], "assistant"))
 
 

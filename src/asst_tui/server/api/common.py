@@ -15,7 +15,7 @@ from .vector_store_params import inline_vector_stores
 if TYPE_CHECKING:
     from ..config import ServerConfig
     from ..runs.manager import RunManager
-    from ..storage.sqlite_objects import Store
+    from ..storage.interface import Fields, FileBytes, ObjectStore
     from ..tools.sandbox import Sandbox
     from ..tools.vector_stores import VectorStores
 
@@ -24,7 +24,8 @@ class Services(Protocol):
     """The parts of the server the routes work with (the composition root's ServerState has them)."""
 
     config: ServerConfig
-    store: Store
+    store: ObjectStore
+    files: FileBytes
     sandbox: Sandbox
     runs: RunManager
     vector_stores: VectorStores
@@ -40,24 +41,24 @@ async def json_body(request: Request, allowed: set[str]) -> dict[str, Any]:
     return body
 
 
-def get_or_404(request: Request, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any]:
-    obj = services(request).store.get(kind, object_id, parent)
+async def get_or_404(request: Request, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any]:
+    obj = await services(request).store.get(kind, object_id, parent)
     if obj is None:
         raise not_found(kind, object_id)
     return obj
 
 
-def page(request: Request, kind: str, parent: str | None, where: tuple[str, str] | None = None, view: Any = None) -> JSONResponse:
+async def page(request: Request, kind: str, parent: str | None, where: Fields | None = None, view: Any = None) -> JSONResponse:
     limit, order, after, before = v.list_params(request.query_params)
-    items, more = services(request).store.page(kind, parent, limit=limit, order=order, after=after, before=before, where=where)
+    items, more = await services(request).store.page(kind, parent, limit=limit, order=order, after=after, before=before, where=where)
     return JSONResponse(objects.page([view(item) for item in items] if view else items, more))
 
 
-def check_tool_resources(request: Request, resources: dict[str, Any] | None) -> None:
+async def check_tool_resources(request: Request, resources: dict[str, Any] | None) -> None:
     """The files and vector stores tool_resources name exist; an inline `vector_stores` helper is normalised."""
     for file_id in ((resources or {}).get("code_interpreter") or {}).get("file_ids", []):
-        get_or_404(request, "file", file_id)
+        await get_or_404(request, "file", file_id)
     search = (resources or {}).get("file_search") or {}
     if search.get("vector_stores") is not None:
         search["vector_stores"] = inline_vector_stores(search["vector_stores"], "tool_resources.file_search.vector_stores")
-    services(request).vector_stores.check_resources(resources)
+    await services(request).vector_stores.check_resources(resources)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -12,7 +13,7 @@ from starlette.routing import Route
 
 from ..core import objects
 from ..core.errors import APIError, bad_request
-from ..storage.sqlite_objects import Store
+from ..storage.interface import FileBytes, ObjectStore
 from .common import get_or_404, page, services
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
@@ -20,28 +21,22 @@ FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "eva
 CHUNK = 1024 * 1024
 
 
-async def save_upload(store: Store, upload: UploadFile, purpose: str) -> dict[str, Any]:
-    """Write the upload to disk (temp file + rename), then record it; nothing half-written is visible."""
+async def save_upload(store: ObjectStore, files: FileBytes, upload: UploadFile, purpose: str) -> dict[str, Any]:
+    """Store the upload's bytes (atomically), then record it; nothing half-written is visible."""
     filename = os.path.basename(upload.filename or "upload") or "upload"
     info = objects.file(filename, 0, purpose)
-    final = store.file_path(info["id"])
-    partial = final.with_name(final.name + ".part")
-    size = 0
-    try:
-        with open(partial, "wb") as out:
-            while chunk := await upload.read(CHUNK):
-                out.write(chunk)
-                size += len(chunk)
-        os.replace(partial, final)
-    finally:
-        partial.unlink(missing_ok=True)
-    info["bytes"] = size
-    return store.insert("file", info)
+    info["bytes"] = await files.write(info["id"], _chunks(upload))
+    return await store.insert("file", info)
 
 
-def delete_file(store: Store, file_id: str) -> None:
-    store.delete(file_id)
-    store.file_path(file_id).unlink(missing_ok=True)
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+
+
+async def delete_file(store: ObjectStore, files: FileBytes, file_id: str) -> None:
+    await store.delete(file_id)
+    await files.delete(file_id)
 
 
 async def upload_file(request: Request) -> Response:
@@ -58,7 +53,7 @@ async def upload_file(request: Request) -> Response:
             raise bad_request(f"Invalid 'purpose': expected one of {', '.join(FILE_PURPOSES)}.", param="purpose", code="invalid_value")
         if upload is None or isinstance(upload, str):
             raise bad_request("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
-        info = await save_upload(services(request).store, upload, purpose)
+        info = await save_upload(services(request).store, services(request).files, upload, purpose)
     finally:
         await form.close()
     return JSONResponse(info)
@@ -66,25 +61,25 @@ async def upload_file(request: Request) -> Response:
 
 async def list_files(request: Request) -> Response:
     purpose = request.query_params.get("purpose")
-    return page(request, "file", None, where=("purpose", purpose) if purpose else None)
+    return await page(request, "file", None, where={"purpose": purpose} if purpose else None)
 
 
 async def get_file(request: Request) -> Response:
-    return JSONResponse(get_or_404(request, "file", request.path_params["file_id"]))
+    return JSONResponse(await get_or_404(request, "file", request.path_params["file_id"]))
 
 
 async def file_content(request: Request) -> Response:
-    info = get_or_404(request, "file", request.path_params["file_id"])
-    path = services(request).store.file_path(info["id"])
+    info = await get_or_404(request, "file", request.path_params["file_id"])
+    path = services(request).files.path(info["id"])
     if not path.exists():
         raise APIError(404, f"The content of file '{info['id']}' is missing on the server.")
     return FileResponse(path, media_type="application/octet-stream", filename=info["filename"])
 
 
 async def remove_file(request: Request) -> Response:
-    info = get_or_404(request, "file", request.path_params["file_id"])
+    info = await get_or_404(request, "file", request.path_params["file_id"])
     await services(request).vector_stores.forget_file(info["id"])
-    delete_file(services(request).store, info["id"])
+    await delete_file(services(request).store, services(request).files, info["id"])
     return JSONResponse({"id": info["id"], "object": "file", "deleted": True})
 
 

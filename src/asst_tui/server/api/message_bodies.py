@@ -36,14 +36,14 @@ def _message_content(content: Any, param: str) -> list[dict[str, Any]]:
     return parts
 
 
-def _attachments(request: Request, body: dict[str, Any], param: str) -> list[dict[str, Any]]:
+async def _attachments(request: Request, body: dict[str, Any], param: str) -> list[dict[str, Any]]:
     value = v.typed(body, "attachments", list, param=param)
     result = []
     for i, item in enumerate(value or []):
         where = f"{param}[{i}]"
         if not isinstance(item, dict) or not isinstance(item.get("file_id"), str):
             raise bad_request(f"Invalid '{where}': expected an object with a file_id.", param=where, code="invalid_value")
-        get_or_404(request, "file", item["file_id"])
+        await get_or_404(request, "file", item["file_id"])
         tools = item.get("tools") or []
         if not isinstance(tools, list) or any(not isinstance(t, dict) or t.get("type") not in ("code_interpreter", "file_search") for t in tools):
             raise bad_request(f"Invalid '{where}.tools': each tool must be code_interpreter or file_search.", param=f"{where}.tools", code="invalid_value")
@@ -51,7 +51,7 @@ def _attachments(request: Request, body: dict[str, Any], param: str) -> list[dic
     return result
 
 
-def new_message(request: Request, thread_id: str, body: dict[str, Any], param: str = "") -> dict[str, Any]:
+async def new_message(request: Request, thread_id: str, body: dict[str, Any], param: str = "") -> dict[str, Any]:
     """Validate a message-create body (also used for thread messages and additional_messages)."""
     prefix = f"{param}." if param else ""
     v.reject_unknown(body, MESSAGE_FIELDS)
@@ -61,6 +61,6 @@ def new_message(request: Request, thread_id: str, body: dict[str, Any], param: s
     if "content" not in body:
         raise bad_request(f"Missing required parameter: '{prefix}content'.", param=f"{prefix}content", code="missing_required_parameter")
     content = _message_content(body["content"], f"{prefix}content")
-    attachments = _attachments(request, body, f"{prefix}attachments")
+    attachments = await _attachments(request, body, f"{prefix}attachments")
     metadata = v.metadata(body)
     return objects.message(thread_id, role, content, attachments=attachments, metadata=metadata)

@@ -45,8 +45,8 @@ def _run_params(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _build_run(request: Request, thread_id: str, params: dict[str, Any]) -> dict[str, Any]:
-    assistant = get_or_404(request, "assistant", params["assistant_id"])
+async def _build_run(request: Request, thread_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    assistant = await get_or_404(request, "assistant", params["assistant_id"])
     choice = params.get("tool_choice")
     if isinstance(choice, dict) and choice.get("type") == "function":
         tools = params.get("tools") if params.get("tools") is not None else assistant.get("tools", [])
@@ -56,7 +56,7 @@ def _build_run(request: Request, thread_id: str, params: dict[str, Any]) -> dict
 
 
 async def create_run(request: Request) -> Response:
-    thread = get_or_404(request, "thread", request.path_params["thread_id"])
+    thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     body = await json_body(request, RUN_FIELDS)
     params = _run_params(request, body)
     extra = v.typed(body, "additional_messages", list) or []
@@ -64,81 +64,81 @@ async def create_run(request: Request) -> Response:
     for i, item in enumerate(extra):
         if not isinstance(item, dict):
             raise bad_request(f"Invalid 'additional_messages[{i}]': expected an object.", param=f"additional_messages[{i}]", code="invalid_type")
-        messages.append(new_message(request, thread["id"], item, f"additional_messages[{i}]"))
-    run = _build_run(request, thread["id"], params)
+        messages.append(await new_message(request, thread["id"], item, f"additional_messages[{i}]"))
+    run = await _build_run(request, thread["id"], params)
     state = services(request)
-    state.runs.check_can_start_run(thread["id"])
+    await state.runs.check_can_start_run(thread["id"])
     for message in messages:
-        state.store.insert("message", message, parent=thread["id"])
-    state.vector_stores.attach_to_thread(thread, messages)
-    return _start(request, run, stream=bool(body.get("stream")))
+        await state.store.insert("message", message, parent=thread["id"])
+    await state.vector_stores.attach_to_thread(thread, messages)
+    return await _start(request, run, stream=bool(body.get("stream")))
 
 
 async def create_thread_and_run(request: Request) -> Response:
     body = await json_body(request, RUN_FIELDS - {"additional_instructions", "additional_messages"} | {"thread", "tool_resources"})
     params = _run_params(request, body)
     thread_body = v.typed(body, "thread", dict) or {}
-    thread, messages = new_thread(request, thread_body, "thread.")
+    thread, messages = await new_thread(request, thread_body, "thread.")
     if "tool_resources" in body and "tool_resources" not in thread_body:
         thread["tool_resources"] = v.tool_resources(body) or {}
-        check_tool_resources(request, thread["tool_resources"])
-    run = _build_run(request, thread["id"], params)
-    save_thread(request, thread, messages)
-    return _start(request, run, stream=bool(body.get("stream")), created_thread=thread)
+        await check_tool_resources(request, thread["tool_resources"])
+    run = await _build_run(request, thread["id"], params)
+    await save_thread(request, thread, messages)
+    return await _start(request, run, stream=bool(body.get("stream")), created_thread=thread)
 
 
-def _start(request: Request, run: dict[str, Any], *, stream: bool, created_thread: dict[str, Any] | None = None) -> Response:
+async def _start(request: Request, run: dict[str, Any], *, stream: bool, created_thread: dict[str, Any] | None = None) -> Response:
     runs = services(request).runs
     if not stream:
-        runs.start(run)
+        await runs.start(run)
         return JSONResponse(run)
     queue = runs.bus.subscribe(run["id"])
     if created_thread is not None:
         queue.put_nowait(sse("thread.created", created_thread))
-    runs.start(run)
+    await runs.start(run)
     return sse_response(runs.bus, run["id"], queue)
 
 
-def _run_of(request: Request) -> dict[str, Any]:
+async def _run_of(request: Request) -> dict[str, Any]:
     thread_id = request.path_params["thread_id"]
-    get_or_404(request, "thread", thread_id)
-    return get_or_404(request, "run", request.path_params["run_id"], thread_id)
+    await get_or_404(request, "thread", thread_id)
+    return await get_or_404(request, "run", request.path_params["run_id"], thread_id)
 
 
 async def list_runs(request: Request) -> Response:
-    thread = get_or_404(request, "thread", request.path_params["thread_id"])
-    return page(request, "run", thread["id"])
+    thread = await get_or_404(request, "thread", request.path_params["thread_id"])
+    return await page(request, "run", thread["id"])
 
 
 async def get_run(request: Request) -> Response:
-    return JSONResponse(_run_of(request))
+    return JSONResponse(await _run_of(request))
 
 
 async def update_run(request: Request) -> Response:
-    run = _run_of(request)
+    run = await _run_of(request)
     body = await json_body(request, {"metadata"})
     if "metadata" in body:
         run["metadata"] = v.metadata(body) or {}
-    return JSONResponse(services(request).store.put(run))
+    return JSONResponse(await services(request).store.put(run))
 
 
 async def cancel_run(request: Request) -> Response:
-    run = _run_of(request)
-    return JSONResponse(services(request).runs.cancel(run))
+    run = await _run_of(request)
+    return JSONResponse(await services(request).runs.cancel(run))
 
 
 async def submit_tool_outputs(request: Request) -> Response:
-    run = _run_of(request)
+    run = await _run_of(request)
     body = await json_body(request, {"tool_outputs", "stream"})
     outputs = v.typed(body, "tool_outputs", list)
     if outputs is None:
         raise bad_request("Missing required parameter: 'tool_outputs'.", param="tool_outputs", code="missing_required_parameter")
     runs = services(request).runs
     if not v.typed(body, "stream", bool):
-        return JSONResponse(runs.submit_tool_outputs(run, outputs))
+        return JSONResponse(await runs.submit_tool_outputs(run, outputs))
     queue = runs.bus.subscribe(run["id"])
     try:
-        runs.submit_tool_outputs(run, outputs)
+        await runs.submit_tool_outputs(run, outputs)
     except APIError:
         runs.bus.unsubscribe(run["id"], queue)
         raise
@@ -146,14 +146,14 @@ async def submit_tool_outputs(request: Request) -> Response:
 
 
 async def list_steps(request: Request) -> Response:
-    run = _run_of(request)
+    run = await _run_of(request)
     full = include_search_content(request.query_params)
-    return page(request, "step", run["id"], view=None if full else without_content)
+    return await page(request, "step", run["id"], view=None if full else without_content)
 
 
 async def get_step(request: Request) -> Response:
-    run = _run_of(request)
-    step = get_or_404(request, "step", request.path_params["step_id"], run["id"])
+    run = await _run_of(request)
+    step = await get_or_404(request, "step", request.path_params["step_id"], run["id"])
     return JSONResponse(step if include_search_content(request.query_params) else without_content(step))
 
 

@@ -17,100 +17,100 @@ from .message_bodies import new_message
 THREAD_FIELDS = {"messages", "tool_resources", "metadata"}
 
 
-def new_thread(request: Request, body: dict[str, Any], param: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def new_thread(request: Request, body: dict[str, Any], param: str = "") -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate a thread-create body (also a create-thread-and-run's `thread`): the thread and its messages."""
     v.reject_unknown(body, THREAD_FIELDS)
     thread = objects.thread(v.metadata(body), v.tool_resources(body))
-    check_tool_resources(request, thread["tool_resources"])
+    await check_tool_resources(request, thread["tool_resources"])
     raw = v.typed(body, "messages", list, param=f"{param}messages") or []
     messages = []
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise bad_request(f"Invalid '{param}messages[{i}]': expected an object.", param=f"{param}messages[{i}]", code="invalid_type")
-        messages.append(new_message(request, thread["id"], item, f"{param}messages[{i}]"))
+        messages.append(await new_message(request, thread["id"], item, f"{param}messages[{i}]"))
     return thread, messages
 
 
-def save_thread(request: Request, thread: dict[str, Any], messages: list[dict[str, Any]]) -> None:
+async def save_thread(request: Request, thread: dict[str, Any], messages: list[dict[str, Any]]) -> None:
     store = services(request).store
-    services(request).vector_stores.create_inline(thread["tool_resources"])
-    store.insert("thread", thread)
+    await services(request).vector_stores.create_inline(thread["tool_resources"])
+    await store.insert("thread", thread)
     for message in messages:
-        store.insert("message", message, parent=thread["id"])
-    services(request).vector_stores.attach_to_thread(thread, messages)
+        await store.insert("message", message, parent=thread["id"])
+    await services(request).vector_stores.attach_to_thread(thread, messages)
 
 
 async def create_thread(request: Request) -> Response:
-    thread, messages = new_thread(request, await json_body(request, THREAD_FIELDS))
-    save_thread(request, thread, messages)
+    thread, messages = await new_thread(request, await json_body(request, THREAD_FIELDS))
+    await save_thread(request, thread, messages)
     return JSONResponse(thread)
 
 
 async def get_thread(request: Request) -> Response:
-    return JSONResponse(get_or_404(request, "thread", request.path_params["thread_id"]))
+    return JSONResponse(await get_or_404(request, "thread", request.path_params["thread_id"]))
 
 
 async def update_thread(request: Request) -> Response:
-    thread = get_or_404(request, "thread", request.path_params["thread_id"])
+    thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     body = await json_body(request, {"tool_resources", "metadata"})
     if "metadata" in body:
         thread["metadata"] = v.metadata(body) or {}
     if "tool_resources" in body:
         thread["tool_resources"] = v.tool_resources(body) or {}
-        check_tool_resources(request, thread["tool_resources"])
-        services(request).vector_stores.create_inline(thread["tool_resources"])
-    return JSONResponse(services(request).store.put(thread))
+        await check_tool_resources(request, thread["tool_resources"])
+        await services(request).vector_stores.create_inline(thread["tool_resources"])
+    return JSONResponse(await services(request).store.put(thread))
 
 
 async def delete_thread(request: Request) -> Response:
-    thread = get_or_404(request, "thread", request.path_params["thread_id"])
+    thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     state = services(request)
-    active = state.runs.active_run(thread["id"])
+    active = await state.runs.active_run(thread["id"])
     if active is not None:
-        state.runs.cancel(active)
-    state.store.delete_tree(thread["id"])
+        await state.runs.cancel(active)
+    await state.store.delete_tree(thread["id"])
     await state.sandbox.release(thread["id"])
     return JSONResponse(objects.deleted(thread["id"], "thread"))
 
 
 async def create_message(request: Request) -> Response:
-    thread = get_or_404(request, "thread", request.path_params["thread_id"])
+    thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     body = v.parse_json_object(await request.body())
-    message = new_message(request, thread["id"], body)
+    message = await new_message(request, thread["id"], body)
     state = services(request)
-    state.runs.check_can_add_message(thread["id"])
-    state.store.insert("message", message, parent=thread["id"])
-    state.vector_stores.attach_to_thread(thread, [message])
+    await state.runs.check_can_add_message(thread["id"])
+    await state.store.insert("message", message, parent=thread["id"])
+    await state.vector_stores.attach_to_thread(thread, [message])
     return JSONResponse(message)
 
 
 async def list_messages(request: Request) -> Response:
-    thread = get_or_404(request, "thread", request.path_params["thread_id"])
+    thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     run_id = request.query_params.get("run_id")
-    return page(request, "message", thread["id"], where=("run_id", run_id) if run_id else None)
+    return await page(request, "message", thread["id"], where={"run_id": run_id} if run_id else None)
 
 
 async def get_message(request: Request) -> Response:
     thread_id = request.path_params["thread_id"]
-    get_or_404(request, "thread", thread_id)
-    return JSONResponse(get_or_404(request, "message", request.path_params["message_id"], thread_id))
+    await get_or_404(request, "thread", thread_id)
+    return JSONResponse(await get_or_404(request, "message", request.path_params["message_id"], thread_id))
 
 
 async def update_message(request: Request) -> Response:
     thread_id = request.path_params["thread_id"]
-    get_or_404(request, "thread", thread_id)
-    message = get_or_404(request, "message", request.path_params["message_id"], thread_id)
+    await get_or_404(request, "thread", thread_id)
+    message = await get_or_404(request, "message", request.path_params["message_id"], thread_id)
     body = await json_body(request, {"metadata"})
     if "metadata" in body:
         message["metadata"] = v.metadata(body) or {}
-    return JSONResponse(services(request).store.put(message))
+    return JSONResponse(await services(request).store.put(message))
 
 
 async def delete_message(request: Request) -> Response:
     thread_id = request.path_params["thread_id"]
-    get_or_404(request, "thread", thread_id)
-    message = get_or_404(request, "message", request.path_params["message_id"], thread_id)
-    services(request).store.delete(message["id"])
+    await get_or_404(request, "thread", thread_id)
+    message = await get_or_404(request, "message", request.path_params["message_id"], thread_id)
+    await services(request).store.delete(message["id"])
     return JSONResponse(objects.deleted(message["id"], "thread.message"))
 
 
