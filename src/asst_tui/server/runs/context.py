@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import objects
 from ..core.ids import new_id
 from ..tools import file_search as fs
+from .outcomes import RunFailed, RunIncomplete, estimate_tokens
 
 if TYPE_CHECKING:
     from ..storage.interface import FileBytes, ObjectStore
@@ -26,27 +27,6 @@ INCOMPLETE_MESSAGE_REASON = {
     "failed": "run_failed",
     "completed": "max_tokens",
 }
-
-
-class RunFailed(Exception):
-    """End the run `failed` with last_error {code, message}."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class RunIncomplete(Exception):
-    """End the run `incomplete` with incomplete_details {reason}."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def estimate_tokens(text: str) -> int:
-    return max(1, round(len(text) / 4)) if text else 0
 
 
 @dataclass(frozen=True)

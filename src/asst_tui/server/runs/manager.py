@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from ...protocol import ACTIVE_RUN_STATUSES
 from ..core import objects
 from ..core.errors import bad_request
-from .context import RunContext, RunFailed, RunIncomplete, RunServices
+from .context import RunContext, RunServices
 from .events import EventBus
+from .outcomes import RunFailed, RunIncomplete
 
 if TYPE_CHECKING:
     from ..config import ServerConfig

@@ -8,7 +8,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..context import RunFailed, RunIncomplete, estimate_tokens
+from ..outcomes import RunFailed, RunIncomplete, estimate_tokens
 from . import chat_prompt
 from .code_args import CodeStream
 from .upstream import Upstream

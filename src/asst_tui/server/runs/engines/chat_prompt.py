@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..context import RunIncomplete, estimate_tokens
+from ..outcomes import RunIncomplete, estimate_tokens
 
 if TYPE_CHECKING:
     from ..context import RunContext

@@ -6,7 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..context import RunFailed, RunIncomplete, estimate_tokens
+from ..outcomes import RunFailed, RunIncomplete, estimate_tokens
 from .lorem import lorem_markdown
 
 if TYPE_CHECKING:
