@@ -1,4 +1,4 @@
-"""HTTP routes of files: uploads (bytes on disk under the store's files dir, metadata as `file` objects), downloads, deletes."""
+"""HTTP routes of files: uploads (bytes to the storage's FileBytes, metadata as `file` objects), downloads, deletes."""
 
 from __future__ import annotations
 

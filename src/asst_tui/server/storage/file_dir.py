@@ -1,4 +1,4 @@
-"""File bytes in a local directory (`files/` in the data dir): one file per file id, written atomically."""
+"""File bytes in a local directory (`files/` in the data dir): one file per file id; streamed writes are atomic."""
 
 from __future__ import annotations
 
