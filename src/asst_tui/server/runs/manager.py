@@ -33,7 +33,7 @@ class RunManager:
         self.store = store
         self.engine = engine
         self.bus = EventBus()
-        self.services = RunServices(store, files, self.bus, sandbox, vector_stores, config.demo_delay_ms / 1000)
+        self._services = RunServices(store, files, self.bus, sandbox, vector_stores, config.demo_delay_ms / 1000)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, int] = {}  # run id -> expires_at, for queued/requires_action runs
         self._expiry_task: asyncio.Task[None] | None = None
@@ -100,7 +100,7 @@ class RunManager:
             run["started_at"] = objects.now()
         run["status"] = "in_progress"
         await self._save_run(run, "thread.run.in_progress")
-        ctx = RunContext(self.services, run)
+        ctx = RunContext(self._services, run)
         try:
             await ctx.wait_for_file_search()
             await self.engine.run(ctx)
@@ -173,7 +173,7 @@ class RunManager:
             await self._save_run(run, "thread.run.cancelling")
             task.cancel()
             return run
-        ctx = RunContext(self.services, run)
+        ctx = RunContext(self._services, run)
         await ctx.adopt_waiting_step()
         await self._end(ctx, "cancelled")
         return run
@@ -196,7 +196,7 @@ class RunManager:
         missing = sorted(pending - given.keys())
         if missing:
             raise bad_request(f"Expected tool outputs for call_ids {sorted(pending)}, got {sorted(given)}.", param="tool_outputs")
-        ctx = RunContext(self.services, run)
+        ctx = RunContext(self._services, run)
         await ctx.complete_waiting_step(given)
         run["status"] = "queued"
         run["required_action"] = None
@@ -222,7 +222,7 @@ class RunManager:
         task = self._tasks.pop(run_id, None)
         if task is not None:
             task.cancel()
-        ctx = RunContext(self.services, run)
+        ctx = RunContext(self._services, run)
         await ctx.adopt_waiting_step()
         await ctx.close_open_work("expired", None)
         run["status"] = "expired"
@@ -230,7 +230,7 @@ class RunManager:
         await self._save_run(run, "thread.run.expired")
 
     async def _finish_interrupted(self, run: dict[str, Any], message: str) -> None:
-        ctx = RunContext(self.services, run)
+        ctx = RunContext(self._services, run)
         await ctx.adopt_open_work()
         await self._end(ctx, "failed", last_error={"code": "server_error", "message": message})
 
