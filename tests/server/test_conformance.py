@@ -508,11 +508,11 @@ def test_cancel_mid_stream_and_while_waiting(api: Api, assistant: dict[str, Any]
 
 def test_engine_crash_streams_an_error_event(api: Api, assistant: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """An engine that breaks mid-message: `event: error`, then the run, step and message read back failed."""
-    from asst_tui.server.engines.demo import DemoEngine
+    from asst_tui.server.runs.engines.demo import DemoEngine
 
     async def crash(self: Any, ctx: Any) -> None:
-        ctx.begin_message()
-        ctx.write("Half a ")
+        await ctx.begin_message()
+        await ctx.write("Half a ")
         raise RuntimeError("engine broke")
 
     monkeypatch.setattr(DemoEngine, "run", crash)
@@ -609,7 +609,7 @@ def _settled(api: Api, path: str) -> dict[str, Any]:
 
 
 def test_vector_stores_files_batches_and_search(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asst_tui.server import ingest
+    from asst_tui.server.tools import ingest
 
     text = _upload(api, "atlas.md", b"# Atlas\n\nThe atlas maps every glacier in Norway.\n")
     other = _upload(api, "notes.txt", b"Glacier notes: ice moves slowly.")

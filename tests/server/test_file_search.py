@@ -16,7 +16,8 @@ import pytest
 from openai.lib.streaming import AssistantEventHandler
 from openai.types.beta.threads.runs import RunStep
 
-from asst_tui.server import EmbeddedServer, ingest, vector_stores
+from asst_tui.server import EmbeddedServer
+from asst_tui.server.tools import ingest, vector_stores
 
 from .conftest import message_text, sync_client
 

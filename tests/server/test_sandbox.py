@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from asst_tui.server.sandbox import Sandbox
+from asst_tui.server.tools.sandbox import Sandbox
 
 KEY = "thread_abc123"
 

@@ -14,7 +14,8 @@ from typing import Any
 import openai
 import pytest
 
-from asst_tui.server import EmbeddedServer, ingest, vector_stores
+from asst_tui.server import EmbeddedServer
+from asst_tui.server.tools import ingest, vector_stores
 
 from .conftest import sync_client
 from .documents import pdf_bytes

@@ -11,8 +11,8 @@ import httpx2
 import pytest
 
 from asst_tui.server.config import OPENAI_UPSTREAM, ServerConfig, chat_upstream, local_engine
-from asst_tui.server.engines.code_args import CodeStream
-from asst_tui.server.engines.upstream import MAX_RETRY_WAIT_S, Upstream, retry_after
+from asst_tui.server.runs.engines.code_args import CodeStream
+from asst_tui.server.runs.engines.upstream import MAX_RETRY_WAIT_S, Upstream, retry_after
 
 CODE = 'import math\nprint("héllo \\\\ \U0001f600", math.pi)\n\ttab = "\\u00e9"'
 

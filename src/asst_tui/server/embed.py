@@ -5,11 +5,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 
-from .app import ApiPrefix, build_app
+from .app import ServerState, build_app
 from .config import ServerConfig
 from .start_error import ServerStartError
 
@@ -41,9 +41,9 @@ class _Server(uvicorn.Server):
 
     `on_started` is called once the server accepts requests."""
 
-    def __init__(self, config: uvicorn.Config, app: ApiPrefix, on_started: Callable[[], None] | None = None) -> None:
+    def __init__(self, config: uvicorn.Config, end_runs: Callable[[], Awaitable[None]], on_started: Callable[[], None] | None = None) -> None:
         super().__init__(config)
-        self._app = app
+        self._end_runs = end_runs
         self._on_started = on_started
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -52,14 +52,14 @@ class _Server(uvicorn.Server):
             self._on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await self._app.state.runs.shutdown()
+        await self._end_runs()
         await super().shutdown(sockets)
 
 
 def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None) -> uvicorn.Server:
-    app = build_app(config)
-    settings = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
-    return _Server(settings, app, on_started)
+    state = ServerState(config)
+    settings = uvicorn.Config(build_app(state), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    return _Server(settings, state.runs.shutdown, on_started)
 
 
 class EmbeddedServer:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.errors import bad_request
+from ..tools.attribute_filters import check_filter, only_keys
+from ..tools.chunking import MAX_MAX_TOKENS, MIN_MAX_TOKENS, default_strategy
 from . import validation as v
-from .attribute_filters import check_filter, only_keys
-from .chunking import MAX_MAX_TOKENS, MIN_MAX_TOKENS, default_strategy
-from .errors import bad_request
 
 MAX_CREATE_FILES = 500
 MAX_BATCH_FILES = 2000

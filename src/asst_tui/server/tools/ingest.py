@@ -1,9 +1,9 @@
 """Background ingest of vector-store files: extract, chunk, index; every file ends completed or failed.
 
 One asyncio task per file in the server's loop; the CPU-heavy part (reading, text extraction,
-chunking) and the index writes run in a small thread pool of the ingester's own, so a stuck PDF never
-blocks the loop nor the server's shutdown. A file whose row is cancelled or deleted meanwhile leaves no
-chunks behind. Files a stopped server left `in_progress` are ingested again on the next start.
+chunking) runs in a small thread pool of the ingester's own, so a stuck PDF never blocks the loop nor
+the server's shutdown. A file whose row is cancelled or deleted meanwhile leaves no chunks behind.
+Files a stopped server left `in_progress` are ingested again on the next start.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from .chunking import chunk_text
 from .extract import ExtractError, extract_text
 
 if TYPE_CHECKING:
-    from .search import SearchIndex
-    from .store import Store
+    from ..storage.interface import ChunkIndex, FileBytes, ObjectStore
 
 log = logging.getLogger("asst_tui.server")
 
@@ -47,9 +46,10 @@ def prepare_chunks(path: Path, filename: str, max_tokens: int, overlap: int) -> 
 class Ingester:
     """Runs the ingest of each vector-store file it is given, at most WORKERS at a time."""
 
-    def __init__(self, store: Store, index: SearchIndex) -> None:
+    def __init__(self, store: ObjectStore, index: ChunkIndex, files: FileBytes) -> None:
         self.store = store
         self.index = index
+        self.files = files
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="asst-tui-ingest")
         self._slots = asyncio.Semaphore(WORKERS)  # so a file's time limit starts when its extraction does
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -69,10 +69,10 @@ class Ingester:
 
     async def recover(self) -> None:
         """On start: drop chunks nothing owns, and ingest again what a stopped server left in progress."""
-        live = {(row["vector_store_id"], row["id"]) for row in self.store.all_of(FILE_KIND) if row["status"] in ("in_progress", "completed")}
-        for vector_store_id, file_id in await self._in_thread(self.index.indexed) - live:
-            await self._in_thread(self.index.remove, vector_store_id, file_id)
-        for row in self.store.select(FILE_KIND, {"status": "in_progress"}):
+        live = {(row["vector_store_id"], row["id"]) for row in await self.store.select(FILE_KIND) if row["status"] in ("in_progress", "completed")}
+        for vector_store_id, file_id in await self.index.indexed() - live:
+            await self.index.remove(vector_store_id, file_id)
+        for row in await self.store.select(FILE_KIND, {"status": "in_progress"}):
             self.submit(row["vector_store_id"], row["id"])
 
     async def shutdown(self) -> None:
@@ -82,48 +82,48 @@ class Ingester:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _row(self, vector_store_id: str, file_id: str) -> dict[str, Any] | None:
-        row = self.store.get(FILE_KIND, file_key(vector_store_id, file_id))
+    async def _row(self, vector_store_id: str, file_id: str) -> dict[str, Any] | None:
+        row = await self.store.get(FILE_KIND, file_key(vector_store_id, file_id))
         return row if row is not None and row["status"] == "in_progress" else None
 
     async def _ingest(self, vector_store_id: str, file_id: str) -> None:
         key = file_key(vector_store_id, file_id)
         try:
             async with self._slots:
-                row = self._row(vector_store_id, file_id)
+                row = await self._row(vector_store_id, file_id)
                 if row is None:
                     return
-                info = self.store.get("file", file_id)
+                info = await self.store.get("file", file_id)
                 if info is None:
                     raise ExtractError("invalid_file", f"The file {file_id} was deleted before it could be indexed.")
                 static = row["chunking_strategy"]["static"]
                 chunks, size = await asyncio.wait_for(
-                    self._in_thread(prepare_chunks, self.store.file_path(file_id), info["filename"], static["max_chunk_size_tokens"], static["chunk_overlap_tokens"]),
+                    self._in_thread(prepare_chunks, self.files.path(file_id), info["filename"], static["max_chunk_size_tokens"], static["chunk_overlap_tokens"]),
                     TIMEOUT_S,
                 )
-                if self._row(vector_store_id, file_id) is None:
+                if await self._row(vector_store_id, file_id) is None:
                     return
-                await self._in_thread(self.index.replace, vector_store_id, file_id, chunks)
-            if (row := self._row(vector_store_id, file_id)) is None:  # cancelled or deleted meanwhile
-                await self._in_thread(self.index.remove, vector_store_id, file_id)
+                await self.index.replace(vector_store_id, file_id, chunks)
+            if (row := await self._row(vector_store_id, file_id)) is None:  # cancelled or deleted meanwhile
+                await self.index.remove(vector_store_id, file_id)
                 return
-            self._finish(row, "completed", None, usage_bytes=size)
+            await self._finish(row, "completed", None, usage_bytes=size)
         except ExtractError as exc:
-            self._fail(vector_store_id, file_id, exc.code, exc.message)
+            await self._fail(vector_store_id, file_id, exc.code, exc.message)
         except asyncio.TimeoutError:
-            self._fail(vector_store_id, file_id, "server_error", f"Extracting the text took longer than {TIMEOUT_S:.0f} s.")
+            await self._fail(vector_store_id, file_id, "server_error", f"Extracting the text took longer than {TIMEOUT_S:.0f} s.")
         except Exception as exc:
             log.exception("ingest of %s failed", key)
-            self._fail(vector_store_id, file_id, "server_error", f"The server could not index the file: {type(exc).__name__}.")
+            await self._fail(vector_store_id, file_id, "server_error", f"The server could not index the file: {type(exc).__name__}.")
         finally:
             if self._tasks.get(key) is asyncio.current_task():
                 del self._tasks[key]
 
-    def _fail(self, vector_store_id: str, file_id: str, code: str, message: str) -> None:
-        row = self._row(vector_store_id, file_id)
+    async def _fail(self, vector_store_id: str, file_id: str, code: str, message: str) -> None:
+        row = await self._row(vector_store_id, file_id)
         if row is not None:
-            self._finish(row, "failed", {"code": code, "message": message})
+            await self._finish(row, "failed", {"code": code, "message": message})
 
-    def _finish(self, row: dict[str, Any], status: str, error: dict[str, str] | None, usage_bytes: int = 0) -> None:
+    async def _finish(self, row: dict[str, Any], status: str, error: dict[str, str] | None, usage_bytes: int = 0) -> None:
         row.update(status=status, last_error=error, usage_bytes=usage_bytes)
-        self.store.put(row, key=file_key(row["vector_store_id"], row["id"]))
+        await self.store.put(row, key=file_key(row["vector_store_id"], row["id"]))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .base import Engine
 
 if TYPE_CHECKING:
-    from ..config import ServerConfig
+    from ...config import ServerConfig
 
 ENGINES = ("demo", "chat")
 

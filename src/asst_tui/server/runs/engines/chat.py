@@ -8,14 +8,14 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..run_context import RunFailed, RunIncomplete, estimate_tokens
+from ..outcomes import RunFailed, RunIncomplete, estimate_tokens
 from . import chat_prompt
 from .code_args import CodeStream
 from .upstream import Upstream
 
 if TYPE_CHECKING:
-    from ..config import ServerConfig
-    from ..run_context import RunContext
+    from ...config import ServerConfig
+    from ..context import RunContext
 
 log = logging.getLogger("asst_tui.server")
 
@@ -38,13 +38,13 @@ class ChatEngine:
             for _ in range(MAX_TOOL_ROUNDS):
                 _check_completion_budget(ctx)
                 builtins = chat_prompt.builtin_tools(ctx)
-                body = chat_prompt.request_body(ctx, model, builtins, openai_style_limit=self.upstream.is_openai)
+                body = await chat_prompt.request_body(ctx, model, builtins, openai_style_limit=self.upstream.is_openai)
                 log.debug("run %s: model call to %s (model %s, %d messages)", ctx.run_id, self.upstream.name, model, len(body["messages"]))
                 turn = _Turn(ctx, builtins)
                 async with aclosing(self.upstream.stream(http, body)) as chunks:
                     async for chunk in chunks:
                         try:
-                            turn.apply(chunk)
+                            await turn.apply(chunk)
                         except (AttributeError, TypeError, KeyError) as exc:
                             raise self.upstream.failed("server_error", f"sent a stream chunk of an unexpected shape ({exc})") from None
                 if await self._after_turn(ctx, turn, body):
@@ -58,7 +58,7 @@ class ChatEngine:
         """Count usage and run the turn's tool calls; True when this part of the run is over."""
         calls = [turn.calls[i] for i in sorted(turn.calls)]
         if turn.finish_reason == "length":
-            ctx.add_usage(*turn.usage_counts(body))
+            await ctx.add_usage(*turn.usage_counts(body))
             raise RunIncomplete("max_completion_tokens")
         for call in calls:
             if call.name not in turn.builtins and call.name not in ctx.function_names():
@@ -68,20 +68,20 @@ class ChatEngine:
                 call.step_call["code_interpreter"]["input"] = call.code.code()  # as parsed whole, if streaming guessed wrong
                 await ctx.run_code_call(call.step_call)
             elif turn.builtins.get(call.name) == "file_search":
-                ctx.file_search(_query(call.arguments))
+                await ctx.file_search(_query(call.arguments))
         if turn.trailing:  # after the code call's step, before any function calls' step (which waits for outputs)
-            ctx.write("".join(turn.trailing))
-            ctx.end_message()
+            await ctx.write("".join(turn.trailing))
+            await ctx.end_message()
         functions = [(c.name, c.arguments or "{}") for c in calls if c.name not in turn.builtins]
         if functions:
-            ctx.request_functions(functions)
-        ctx.add_usage(*turn.usage_counts(body))
+            await ctx.request_functions(functions)
+        await ctx.add_usage(*turn.usage_counts(body))
         limit = ctx.run.get("max_completion_tokens")
         if limit is not None and ctx.usage()["completion_tokens"] > limit:
             raise RunIncomplete("max_completion_tokens")
         if functions:
             return True
-        ctx.close_tool_step()  # each model call gets its own step, so the history replays call by call
+        await ctx.close_tool_step()  # each model call gets its own step, so the history replays call by call
         return not calls
 
 
@@ -108,7 +108,7 @@ class _Turn:
     text: list[str] = field(default_factory=list)
     trailing: list[str] = field(default_factory=list)  # text after a code call opened its tool step
 
-    def apply(self, chunk: dict[str, Any]) -> None:
+    async def apply(self, chunk: dict[str, Any]) -> None:
         if isinstance(chunk.get("usage"), dict):
             self.usage = chunk["usage"]
         for choice in chunk.get("choices") or []:
@@ -121,13 +121,13 @@ class _Turn:
                 if any(call.step_call is not None for call in self.calls.values()):
                     self.trailing.append(content)  # a code call streams into the open tool step: the message waits
                 else:
-                    self.ctx.write(content)
+                    await self.ctx.write(content)
             for piece in delta.get("tool_calls") or []:
-                self._tool_piece(piece)
+                await self._tool_piece(piece)
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
 
-    def _tool_piece(self, piece: dict[str, Any]) -> None:
+    async def _tool_piece(self, piece: dict[str, Any]) -> None:
         index = piece.get("index")
         if not isinstance(index, int):
             index = max(self.calls, default=-1) + (1 if piece.get("id") or not self.calls else 0)
@@ -145,10 +145,10 @@ class _Turn:
         call.arguments += fragment
         if self.builtins.get(call.name) == "code_interpreter":
             if call.code is None:
-                call.code, call.step_call, fragment = CodeStream(), self.ctx.open_code_call(), call.arguments
+                call.code, call.step_call, fragment = CodeStream(), await self.ctx.open_code_call(), call.arguments
             code = call.code.feed(fragment)
             if code and call.step_call is not None:
-                self.ctx.append_code(call.step_call, code)
+                await self.ctx.append_code(call.step_call, code)
 
     def usage_counts(self, body: dict[str, Any]) -> tuple[int, int]:
         """(prompt, completion) tokens: the upstream's count, else an estimate."""

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from .errors import bad_request
+from ..core.errors import bad_request
 
 MAX_METADATA_KEYS = 16
 MAX_METADATA_KEY = 64

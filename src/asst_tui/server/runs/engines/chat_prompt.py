@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..run_context import RunIncomplete, estimate_tokens
+from ..outcomes import RunIncomplete, estimate_tokens
 
 if TYPE_CHECKING:
-    from ..run_context import RunContext
+    from ..context import RunContext
 
 CODE_TOOL = "python"
 SEARCH_TOOL = "file_search"
@@ -28,10 +28,10 @@ def builtin_tools(ctx: RunContext) -> dict[str, str]:
     return offered
 
 
-def tool_definitions(ctx: RunContext, builtins: dict[str, str]) -> list[dict[str, Any]]:
+async def tool_definitions(ctx: RunContext, builtins: dict[str, str]) -> list[dict[str, Any]]:
     tools = [{"type": "function", "function": t["function"]} for t in ctx.run["tools"] if t["type"] == "function"]
     if CODE_TOOL in builtins:
-        files = sorted(ctx.code_interpreter_files())
+        files = sorted(await ctx.code_interpreter_files())
         where = f" Files in its working directory: {', '.join(files)}." if files else ""
         tools.append(_function(
             CODE_TOOL,
@@ -49,14 +49,14 @@ def _function(name: str, description: str, param: str, param_description: str) -
     return {"type": "function", "function": {"name": name, "description": description, "parameters": schema}}
 
 
-def request_body(ctx: RunContext, model: str, builtins: dict[str, str], *, openai_style_limit: bool) -> dict[str, Any]:
+async def request_body(ctx: RunContext, model: str, builtins: dict[str, str], *, openai_style_limit: bool) -> dict[str, Any]:
     """The streaming request for the run's next model call."""
     run = ctx.run
-    tools = tool_definitions(ctx, builtins)
-    history = run_history(ctx, builtins)
+    tools = await tool_definitions(ctx, builtins)
+    history = await run_history(ctx, builtins)
     system = [{"role": "system", "content": run["instructions"]}] if run.get("instructions") else []
     fixed = estimate_messages(system + history) + (estimate_tokens(json.dumps(tools)) if tools else 0)
-    messages = system + truncated(ctx, thread_messages(ctx), fixed) + history
+    messages = system + truncated(ctx, await thread_messages(ctx), fixed) + history
     body: dict[str, Any] = {"model": model, "messages": messages, "stream": True, "stream_options": {"include_usage": True}}
     for key in ("temperature", "top_p"):
         if run.get(key) is not None:
@@ -91,10 +91,10 @@ def _tool_choice(choice: Any, builtins: dict[str, str]) -> Any:
     return None  # auto: the upstream's default
 
 
-def thread_messages(ctx: RunContext) -> list[dict[str, Any]]:
+async def thread_messages(ctx: RunContext) -> list[dict[str, Any]]:
     """The thread's messages as chat messages, oldest first; this run's own replies come from its steps."""
     chat = []
-    for message in ctx.messages():
+    for message in await ctx.messages():
         if message.get("run_id") == ctx.run_id and message["role"] == "assistant":
             continue
         text = content_text(message)
@@ -136,13 +136,13 @@ def estimate_messages(messages: list[dict[str, Any]]) -> int:
     return sum(MESSAGE_OVERHEAD_TOKENS + estimate_tokens(m.get("content") or "") + estimate_tokens(json.dumps(m.get("tool_calls") or "")) for m in messages)
 
 
-def run_history(ctx: RunContext, builtins: dict[str, str]) -> list[dict[str, Any]]:
+async def run_history(ctx: RunContext, builtins: dict[str, str]) -> list[dict[str, Any]]:
     """This run's replies and tool calls with their outputs, rebuilt from its stored steps (so a restart loses nothing)."""
     names = {kind: name for name, kind in builtins.items()}
     history: list[dict[str, Any]] = []
-    for step in ctx.steps():
+    for step in await ctx.steps():
         if step["type"] == "message_creation":
-            text = content_text(ctx.store.get("message", step["step_details"]["message_creation"]["message_id"]))
+            text = content_text(await ctx.message(step["step_details"]["message_creation"]["message_id"]))
             if text:
                 history.append({"role": "assistant", "content": text})
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ..run_context import RunContext
+    from ..context import RunContext
 
 
 class Engine(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ids import new_id
+from ..core.ids import new_id
 
 RANKER = "default_2024_08_21"  # what `auto` resolves to, as the hosted API reported it
 DEFAULT_MAX_RESULTS = 20

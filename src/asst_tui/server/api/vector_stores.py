@@ -9,37 +9,32 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import objects
+from ..core import objects
+from ..core.errors import bad_request, not_found
+from ..storage.interface import ObjectStore
+from ..storage.search_terms import query_terms
+from ..tools.extract import ExtractError, extract_text
+from ..tools.ingest import FILE_KIND, file_key
+from ..tools.vector_stores import STORE_KIND, VectorStores
 from . import validation as v
 from . import vector_store_params as p
-from .errors import bad_request, not_found
-from .extract import ExtractError, extract_text
-from .ingest import FILE_KIND, file_key
-from .search import query_terms
-from .store import Store
-from .vector_stores import STORE_KIND, VectorStores
+from .common import json_body, services
 
 POLL_AFTER_MS = "100"  # the SDK's *_and_poll helpers wait this long between polls while a file is indexed
 
 
-def _services(request: Request) -> tuple[VectorStores, Store]:
-    state = request.app.state.server
+def _services(request: Request) -> tuple[VectorStores, ObjectStore]:
+    state = services(request)
     return state.vector_stores, state.store
-
-
-async def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
-    body = v.parse_json_object(await request.body())
-    v.reject_unknown(body, allowed)
-    return body
 
 
 def _answer(obj: dict[str, Any], in_progress: bool = False) -> JSONResponse:
     return JSONResponse(obj, headers={"openai-poll-after-ms": POLL_AFTER_MS} if in_progress else None)
 
 
-def _existing_files(store: Store, ids: list[str]) -> None:
+async def _existing_files(store: ObjectStore, ids: list[str]) -> None:
     for file_id in ids:
-        if store.get("file", file_id) is None:
+        if await store.get("file", file_id) is None:
             raise not_found("file", file_id)
 
 
@@ -48,37 +43,37 @@ def _existing_files(store: Store, ids: list[str]) -> None:
 
 async def create_vector_store(request: Request) -> Response:
     service, store = _services(request)
-    body = await _body(request, {"file_ids", "name", "expires_after", "chunking_strategy", "metadata"})
+    body = await json_body(request, {"file_ids", "name", "expires_after", "chunking_strategy", "metadata"})
     name = v.bounded_str(body, "name", v.MAX_NAME)
     metadata = v.metadata(body)
     expires_after = p.expires_after(body)
     strategy = p.chunking_strategy(body)
     file_ids = p.file_ids(body, p.MAX_CREATE_FILES) or []
-    _existing_files(store, file_ids)
-    vs = service.create(name=name, metadata=metadata, expires_after=expires_after)
+    await _existing_files(store, file_ids)
+    vs = await service.create(name=name, metadata=metadata, expires_after=expires_after)
     for file_id in file_ids:
-        service.add_file(vs, file_id, strategy)
-    view = service.view(vs)
+        await service.add_file(vs, file_id, strategy)
+    view = await service.view(vs)
     return _answer(view, view["status"] == "in_progress")
 
 
 async def list_vector_stores(request: Request) -> Response:
     service, store = _services(request)
     limit, order, after, before = v.list_params(request.query_params)
-    items, more = store.page(STORE_KIND, None, limit=limit, order=order, after=after, before=before)
-    return JSONResponse(objects.page([service.view(vs) for vs in items], more))
+    items, more = await store.page(STORE_KIND, None, limit=limit, order=order, after=after, before=before)
+    return JSONResponse(objects.page([await service.view(vs) for vs in items], more))
 
 
 async def get_vector_store(request: Request) -> Response:
     service, _ = _services(request)
-    view = service.view(service.get(request.path_params["vector_store_id"]))
+    view = await service.view(await service.get(request.path_params["vector_store_id"]))
     return _answer(view, view["status"] == "in_progress")
 
 
 async def update_vector_store(request: Request) -> Response:
     service, store = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
-    body = await _body(request, {"name", "expires_after", "metadata"})
+    vs = await service.get(request.path_params["vector_store_id"])
+    body = await json_body(request, {"name", "expires_after", "metadata"})
     name = v.bounded_str(body, "name", v.MAX_NAME)
     metadata = v.metadata(body)
     expires_after = p.expires_after(body)
@@ -91,12 +86,12 @@ async def update_vector_store(request: Request) -> Response:
             vs.pop("expires_after", None)
         else:
             vs["expires_after"] = expires_after
-    return JSONResponse(service.view(store.put(vs)))
+    return JSONResponse(await service.view(await store.put(vs)))
 
 
 async def delete_vector_store(request: Request) -> Response:
     service, _ = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
+    vs = await service.get(request.path_params["vector_store_id"])
     await service.delete(vs)
     return JSONResponse(objects.deleted(vs["id"], "vector_store"))
 
@@ -104,13 +99,13 @@ async def delete_vector_store(request: Request) -> Response:
 # ---- vector-store files -------------------------------------------------------------------------
 
 
-def _file_page(request: Request, vector_store_id: str, where: dict[str, Any]) -> JSONResponse:
+async def _file_page(request: Request, vector_store_id: str, where: dict[str, Any]) -> JSONResponse:
     service, store = _services(request)
     limit, order, after, before = v.list_params(request.query_params)
     status = p.list_filter(request.query_params)
     if status is not None:
         where = {**where, "status": status}
-    items, more = store.page(
+    items, more = await store.page(
         FILE_KIND, vector_store_id, limit=limit, order=order, where=where or None,
         after=file_key(vector_store_id, after) if after else None, before=file_key(vector_store_id, before) if before else None,
     )
@@ -119,48 +114,48 @@ def _file_page(request: Request, vector_store_id: str, where: dict[str, Any]) ->
 
 async def create_vector_store_file(request: Request) -> Response:
     service, store = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
-    body = await _body(request, {"file_id", "chunking_strategy", "attributes"})
+    vs = await service.get(request.path_params["vector_store_id"])
+    body = await json_body(request, {"file_id", "chunking_strategy", "attributes"})
     file_id = v.required_str(body, "file_id")
     strategy = p.chunking_strategy(body)
     attributes = p.attributes(body)
-    _existing_files(store, [file_id])
+    await _existing_files(store, [file_id])
     service.check_usable(vs)
-    row = service.add_file(vs, file_id, strategy, attributes)
-    service.touch(vs)
+    row = await service.add_file(vs, file_id, strategy, attributes)
+    await service.touch(vs)
     return _answer(service.file_view(row), row["status"] == "in_progress")
 
 
 async def list_vector_store_files(request: Request) -> Response:
     service, _ = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
-    return _file_page(request, vs["id"], {})
+    vs = await service.get(request.path_params["vector_store_id"])
+    return await _file_page(request, vs["id"], {})
 
 
-def _file_of(request: Request) -> dict[str, Any]:
+async def _file_of(request: Request) -> dict[str, Any]:
     service, _ = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
-    return service.get_file(vs["id"], request.path_params["file_id"])
+    vs = await service.get(request.path_params["vector_store_id"])
+    return await service.get_file(vs["id"], request.path_params["file_id"])
 
 
 async def get_vector_store_file(request: Request) -> Response:
     service, _ = _services(request)
-    row = _file_of(request)
+    row = await _file_of(request)
     return _answer(service.file_view(row), row["status"] == "in_progress")
 
 
 async def update_vector_store_file(request: Request) -> Response:
     service, _ = _services(request)
-    row = _file_of(request)
-    body = await _body(request, {"attributes"})
+    row = await _file_of(request)
+    body = await json_body(request, {"attributes"})
     if "attributes" not in body:
         raise bad_request("Missing required parameter: 'attributes'.", param="attributes", code="missing_required_parameter")
-    return JSONResponse(service.file_view(service.set_attributes(row, p.attributes(body) or {})))
+    return JSONResponse(service.file_view(await service.set_attributes(row, p.attributes(body) or {})))
 
 
 async def delete_vector_store_file(request: Request) -> Response:
     service, _ = _services(request)
-    row = _file_of(request)
+    row = await _file_of(request)
     await service.remove_file(row)
     return JSONResponse(objects.deleted(row["id"], "vector_store.file"))
 
@@ -168,11 +163,11 @@ async def delete_vector_store_file(request: Request) -> Response:
 async def vector_store_file_content(request: Request) -> Response:
     """The file's text as the index reads it (extracted again: cheap next to keeping a copy)."""
     _, store = _services(request)
-    row = _file_of(request)
-    info = store.get("file", row["id"])
+    row = await _file_of(request)
+    info = await store.get("file", row["id"])
     if info is None:
         raise not_found("file", row["id"])
-    path = store.file_path(row["id"])
+    path = services(request).files.path(row["id"])
     try:
         text = await asyncio.to_thread(lambda: extract_text(path.read_bytes(), info["filename"]))
     except (ExtractError, OSError) as exc:
@@ -185,37 +180,37 @@ async def vector_store_file_content(request: Request) -> Response:
 
 async def create_file_batch(request: Request) -> Response:
     service, store = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
-    body = await _body(request, {"file_ids", "files", "chunking_strategy", "attributes"})
+    vs = await service.get(request.path_params["vector_store_id"])
+    body = await json_body(request, {"file_ids", "files", "chunking_strategy", "attributes"})
     entries = p.batch_files(body)
-    _existing_files(store, [file_id for file_id, _, _ in entries])
+    await _existing_files(store, [file_id for file_id, _, _ in entries])
     service.check_usable(vs)
-    batch = service.create_batch(vs, entries)
-    service.touch(vs)
-    view = service.batch_view(batch)
+    batch = await service.create_batch(vs, entries)
+    await service.touch(vs)
+    view = await service.batch_view(batch)
     return _answer(view, view["status"] == "in_progress")
 
 
-def _batch_of(request: Request) -> dict[str, Any]:
+async def _batch_of(request: Request) -> dict[str, Any]:
     service, _ = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
-    return service.get_batch(vs["id"], request.path_params["batch_id"])
+    vs = await service.get(request.path_params["vector_store_id"])
+    return await service.get_batch(vs["id"], request.path_params["batch_id"])
 
 
 async def get_file_batch(request: Request) -> Response:
     service, _ = _services(request)
-    view = service.batch_view(_batch_of(request))
+    view = await service.batch_view(await _batch_of(request))
     return _answer(view, view["status"] == "in_progress")
 
 
 async def cancel_file_batch(request: Request) -> Response:
     service, _ = _services(request)
-    return JSONResponse(service.batch_view(service.cancel_batch(_batch_of(request))))
+    return JSONResponse(await service.batch_view(await service.cancel_batch(await _batch_of(request))))
 
 
 async def list_file_batch_files(request: Request) -> Response:
-    batch = _batch_of(request)
-    return _file_page(request, batch["vector_store_id"], {"_batch_id": batch["id"]})
+    batch = await _batch_of(request)
+    return await _file_page(request, batch["vector_store_id"], {"_batch_id": batch["id"]})
 
 
 # ---- search -----------------------------------------------------------------------------------------
@@ -223,13 +218,13 @@ async def list_file_batch_files(request: Request) -> Response:
 
 async def search_vector_store(request: Request) -> Response:
     service, _ = _services(request)
-    vs = service.get(request.path_params["vector_store_id"])
-    params = p.search_request(await _body(request, {"query", "rewrite_query", "max_num_results", "filters", "ranking_options"}))
+    vs = await service.get(request.path_params["vector_store_id"])
+    params = p.search_request(await json_body(request, {"query", "rewrite_query", "max_num_results", "filters", "ranking_options"}))
     service.check_usable(vs)
     queries = params["queries"]
     if params["rewrite_query"]:
         queries = [" ".join(query_terms(queries))]
-    results = service.search([vs], queries, params["limit"], score_threshold=params["score_threshold"], filters=params["filters"])
+    results = await service.search([vs], queries, params["limit"], score_threshold=params["score_threshold"], filters=params["filters"])
     data = [
         {"file_id": r["file_id"], "filename": r["filename"], "score": r["score"], "attributes": r["attributes"], "content": [{"type": "text", "text": r["text"]}]}
         for r in results

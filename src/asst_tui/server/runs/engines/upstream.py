@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from ..config import public_url
-from ..run_context import RunFailed
+from ...config import public_url
+from ..outcomes import RunFailed
 
 RATE_LIMIT_RETRIES = 2  # a 429 is retried this many times before the run fails
 MAX_RETRY_WAIT_S = 8.0  # a longer Retry-After is cut to this

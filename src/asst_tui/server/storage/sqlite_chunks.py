@@ -1,8 +1,9 @@
-"""The file_search index: chunks of vector-store files in SQLite FTS5, ranked by BM25.
+"""The chunk index on SQLite FTS5, ranked by BM25: the ChunkIndex of file_search.
 
 It lives in its own database file (`search.sqlite3` beside the object store) so that indexing a
-large file never holds the object store's lock. Writes go through one connection (ingest threads),
-searches through another; WAL mode lets them run side by side.
+large file never holds the object store's lock. Writes go through one connection, in a worker thread
+(a large file's chunks take a while), searches through another, inline (they are quick); WAL mode lets
+them run side by side.
 
 Scores are in [0, 1]: the mean of the share of the query's terms a chunk contains and a squashed
 BM25 (`b / (b + 1)`), so that a chunk matching every term scores high even in a tiny corpus, where
@@ -11,13 +12,15 @@ BM25 alone says little.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from .interface import Hit
+from .search_terms import query_terms
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
@@ -39,36 +42,13 @@ CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
 """
-WORD = re.compile(r"\w+")
-MAX_QUERY_TERMS = 32
-STOPWORDS = frozenset(  # English function words, and the usual wrapping of a question ("tell me about ...")
-    "a about all also an and any are as at be been but by can could describe did do does explain for from give "
-    "had has have how i if in into is it its just me more most my no not of on or our please say show should so "
-    "some such tell than that the their them then there these they this those to too us very was we were what "
-    "when where which who whom why will with would you your".split()
-)
-
-
-@dataclass
-class Hit:
-    vector_store_id: str
-    file_id: str
-    text: str
-    score: float
-
-
-def query_terms(queries: Iterable[str]) -> list[str]:
-    """The distinct lower-cased words of the queries, without stopwords (unless nothing else is left)."""
-    words = list(dict.fromkeys(w.lower() for q in queries for w in WORD.findall(q)))
-    kept = [w for w in words if w not in STOPWORDS] or words
-    return kept[:MAX_QUERY_TERMS]
 
 
 def _match(terms: list[str]) -> str:
     return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
-class SearchIndex:
+class SqliteChunkIndex:
     """Chunks by (vector store, file); `search` ranks them for a query."""
 
     def __init__(self, path: Path) -> None:
@@ -86,14 +66,16 @@ class SearchIndex:
         db.execute("PRAGMA synchronous=NORMAL")
         return db
 
-    def close(self) -> None:
+    async def close(self) -> None:
         with self._write_lock, self._read_lock:
             self._closed = True
             self._writer.close()
             self._reader.close()
 
-    def replace(self, vector_store_id: str, file_id: str, chunks: Iterable[str]) -> int:
-        """Index a file's chunks in place of any it had in that store; the number of chunks."""
+    async def replace(self, vector_store_id: str, file_id: str, chunks: Iterable[str]) -> int:
+        return await asyncio.to_thread(self._replace, vector_store_id, file_id, chunks)
+
+    def _replace(self, vector_store_id: str, file_id: str, chunks: Iterable[str]) -> int:
         rows = ((vector_store_id, file_id, i, text) for i, text in enumerate(chunks))
         with self._write_lock:
             self._check_open()
@@ -103,8 +85,10 @@ class SearchIndex:
                 cursor = self._writer.executemany("INSERT INTO chunks (vector_store_id, file_id, ordinal, text) VALUES (?, ?, ?, ?)", rows)
                 return cursor.rowcount
 
-    def remove(self, vector_store_id: str | None, file_id: str | None = None) -> None:
-        """Drop the chunks of a file (in one store, or in all), or of a whole store."""
+    async def remove(self, vector_store_id: str | None, file_id: str | None = None) -> None:
+        await asyncio.to_thread(self._remove, vector_store_id, file_id)
+
+    def _remove(self, vector_store_id: str | None, file_id: str | None) -> None:
         clauses = [(c, v) for c, v in (("vector_store_id", vector_store_id), ("file_id", file_id)) if v is not None]
         if not clauses:
             raise ValueError("name a vector store, a file or both")
@@ -113,14 +97,15 @@ class SearchIndex:
             self._check_open()
             self._writer.execute(f"DELETE FROM chunks WHERE {where}", [v for _, v in clauses])
 
-    def indexed(self) -> set[tuple[str, str]]:
-        """Every (vector store, file) pair that has chunks."""
+    async def indexed(self) -> set[tuple[str, str]]:
+        return await asyncio.to_thread(self._indexed)
+
+    def _indexed(self) -> set[tuple[str, str]]:
         with self._read_lock:
             self._check_open()
             return set(self._reader.execute("SELECT DISTINCT vector_store_id, file_id FROM chunks").fetchall())
 
-    def search(self, queries: list[str], allowed: Iterable[tuple[str, str]], limit: int) -> list[Hit]:
-        """The best `limit` chunks for the queries among the allowed (vector store, file) pairs."""
+    async def search(self, queries: list[str], allowed: Iterable[tuple[str, str]], limit: int) -> list[Hit]:
         terms = query_terms(queries)
         keys = [f"{vs}/{file}" for vs, file in allowed]
         if not terms or not keys:

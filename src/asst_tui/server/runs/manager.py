@@ -7,47 +7,46 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from . import objects
-from .errors import bad_request
+from ...protocol import ACTIVE_RUN_STATUSES
+from ..core import objects
+from ..core.errors import bad_request
+from .context import RunContext, RunServices
 from .events import EventBus
-from .run_context import RunContext, RunFailed, RunIncomplete
+from .outcomes import RunFailed, RunIncomplete
 
 if TYPE_CHECKING:
-    from .config import ServerConfig
+    from ..config import ServerConfig
+    from ..storage.interface import FileBytes, ObjectStore
+    from ..tools.sandbox import Sandbox
+    from ..tools.vector_stores import VectorStores
     from .engines.base import Engine
-    from .sandbox import Sandbox
-    from .store import Store
-    from .vector_stores import VectorStores
 
 log = logging.getLogger("asst_tui.server")
-
-ACTIVE = ("queued", "in_progress", "requires_action", "cancelling")
-TERMINAL = ("completed", "failed", "cancelled", "expired", "incomplete")
 
 
 class RunManager:
     """Owns every run's state transitions; engine work runs as one asyncio task per run."""
 
-    def __init__(self, store: Store, engine: Engine, sandbox: Sandbox, config: ServerConfig) -> None:
+    def __init__(
+        self, store: ObjectStore, files: FileBytes, engine: Engine, sandbox: Sandbox, vector_stores: VectorStores, config: ServerConfig
+    ) -> None:
         self.store = store
         self.engine = engine
-        self.sandbox = sandbox
-        self.config = config
         self.bus = EventBus()
-        self.vector_stores: VectorStores | None = None  # file_search's stores; the server state sets them
+        self._services = RunServices(store, files, self.bus, sandbox, vector_stores, config.demo_delay_ms / 1000)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, int] = {}  # run id -> expires_at, for queued/requires_action runs
         self._expiry_task: asyncio.Task[None] | None = None
 
     # ---- start-up and shut-down -------------------------------------------------------------
 
-    def recover(self) -> None:
+    async def recover(self) -> None:
         """Fail runs a previous server process left active; keep requires_action runs waiting."""
-        for run in self.store.all_of("run"):
+        for run in await self.store.select("run"):
             if run["status"] == "requires_action":
                 self._waiting[run["id"]] = run["expires_at"]
-            elif run["status"] in ACTIVE:
-                self._finish_interrupted(run, "The server stopped while this run was in progress.")
+            elif run["status"] in ACTIVE_RUN_STATUSES:
+                await self._finish_interrupted(run, "The server stopped while this run was in progress.")
 
     def start_expiry(self) -> None:
         self._expiry_task = asyncio.get_running_loop().create_task(self._expiry_loop())
@@ -62,27 +61,27 @@ class RunManager:
 
     # ---- thread lock --------------------------------------------------------------------------
 
-    def active_run(self, thread_id: str) -> dict[str, Any] | None:
-        for run in reversed(self.store.children("run", thread_id)):
-            if run["status"] in ACTIVE:
+    async def active_run(self, thread_id: str) -> dict[str, Any] | None:
+        for run in reversed(await self.store.children("run", thread_id)):
+            if run["status"] in ACTIVE_RUN_STATUSES:
                 return run
         return None
 
-    def check_can_add_message(self, thread_id: str) -> None:
-        run = self.active_run(thread_id)
+    async def check_can_add_message(self, thread_id: str) -> None:
+        run = await self.active_run(thread_id)
         if run:
             raise bad_request(f"Can't add messages to {thread_id} while a run {run['id']} is active.")
 
-    def check_can_start_run(self, thread_id: str) -> None:
-        run = self.active_run(thread_id)
+    async def check_can_start_run(self, thread_id: str) -> None:
+        run = await self.active_run(thread_id)
         if run:
             raise bad_request(f"Thread {thread_id} already has an active run {run['id']}.")
 
     # ---- transitions ----------------------------------------------------------------------------
 
-    def start(self, run: dict[str, Any]) -> None:
+    async def start(self, run: dict[str, Any]) -> None:
         """Store a new queued run, announce it and schedule its engine task."""
-        self.store.insert("run", run, parent=run["thread_id"])
+        await self.store.insert("run", run, parent=run["thread_id"])
         self.bus.publish(run["id"], "thread.run.created", run)
         self.bus.publish(run["id"], "thread.run.queued", run)
         self._waiting[run["id"]] = run["expires_at"]
@@ -92,7 +91,7 @@ class RunManager:
         self._tasks[run_id] = asyncio.get_running_loop().create_task(self._drive(run_id), name=run_id)
 
     async def _drive(self, run_id: str) -> None:
-        run = self.store.get("run", run_id)
+        run = await self.store.get("run", run_id)
         if run is None or run["status"] != "queued":
             self._tasks.pop(run_id, None)
             return
@@ -100,35 +99,35 @@ class RunManager:
         if run["started_at"] is None:
             run["started_at"] = objects.now()
         run["status"] = "in_progress"
-        self._save_run(run, "thread.run.in_progress")
-        ctx = RunContext(self, run)
+        await self._save_run(run, "thread.run.in_progress")
+        ctx = RunContext(self._services, run)
         try:
             await ctx.wait_for_file_search()
             await self.engine.run(ctx)
             await ctx.finish_open_work()
             if ctx.required_calls:
-                self._require_action(ctx)
+                await self._require_action(ctx)
             else:
-                self._complete(ctx)
+                await self._complete(ctx)
         except asyncio.CancelledError:
-            self._on_cancelled(ctx)
+            await self._on_cancelled(ctx)
             raise
         except RunIncomplete as exc:
-            self._end(ctx, "incomplete", incomplete_details={"reason": exc.reason})
+            await self._end(ctx, "incomplete", incomplete_details={"reason": exc.reason})
         except RunFailed as exc:
-            self._end(ctx, "failed", last_error={"code": exc.code, "message": exc.message})
+            await self._end(ctx, "failed", last_error={"code": exc.code, "message": exc.message})
         except Exception:
             log.exception("run %s crashed", run_id)
             self.bus.publish_error(run_id, "The server hit an internal error while running the engine.")
-            self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server hit an internal error while running the engine; see the server log."})
+            await self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server hit an internal error while running the engine; see the server log."})
         finally:
             self._tasks.pop(run_id, None)
 
-    def _complete(self, ctx: RunContext) -> None:
-        self._end(ctx, "completed")
+    async def _complete(self, ctx: RunContext) -> None:
+        await self._end(ctx, "completed")
 
-    def _end(self, ctx: RunContext, status: str, **fields: Any) -> None:
-        ctx.close_open_work("completed" if status == "completed" else _step_status(status), fields.get("last_error"))
+    async def _end(self, ctx: RunContext, status: str, **fields: Any) -> None:
+        await ctx.close_open_work("completed" if status == "completed" else _step_status(status), fields.get("last_error"))
         run = ctx.run
         run["status"] = status
         run.update(fields)
@@ -138,9 +137,9 @@ class RunManager:
         run["usage"] = ctx.usage()
         run["required_action"] = None
         run["expires_at"] = None  # as the hosted API: a run that ended can no longer expire
-        self._save_run(run, f"thread.run.{status}")
+        await self._save_run(run, f"thread.run.{status}")
 
-    def _require_action(self, ctx: RunContext) -> None:
+    async def _require_action(self, ctx: RunContext) -> None:
         run = ctx.run
         run["status"] = "requires_action"
         run["required_action"] = {
@@ -149,37 +148,37 @@ class RunManager:
         }
         run["usage"] = ctx.usage()
         self._waiting[run["id"]] = run["expires_at"]
-        self._save_run(run, "thread.run.requires_action")
+        await self._save_run(run, "thread.run.requires_action")
 
-    def _on_cancelled(self, ctx: RunContext) -> None:
-        run = self.store.get("run", ctx.run["id"]) or ctx.run
+    async def _on_cancelled(self, ctx: RunContext) -> None:
+        run = await self.store.get("run", ctx.run["id"]) or ctx.run
         if run["status"] == "cancelling":
             ctx.run = run
-            self._end(ctx, "cancelled")
+            await self._end(ctx, "cancelled")
         else:
             ctx.run = run
-            self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server stopped while this run was in progress."})
+            await self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server stopped while this run was in progress."})
 
-    def _save_run(self, run: dict[str, Any], event: str) -> None:
-        self.store.put(run)
+    async def _save_run(self, run: dict[str, Any], event: str) -> None:
+        await self.store.put(run)
         self.bus.publish(run["id"], event, run)
 
-    def cancel(self, run: dict[str, Any]) -> dict[str, Any]:
-        if run["status"] not in ACTIVE or run["status"] == "cancelling":
+    async def cancel(self, run: dict[str, Any]) -> dict[str, Any]:
+        if run["status"] not in ACTIVE_RUN_STATUSES or run["status"] == "cancelling":
             raise bad_request(f"Cannot cancel run with status '{run['status']}'.", param="run_id")
         task = self._tasks.get(run["id"])
         self._waiting.pop(run["id"], None)
         if task is not None:
             run["status"] = "cancelling"
-            self._save_run(run, "thread.run.cancelling")
+            await self._save_run(run, "thread.run.cancelling")
             task.cancel()
             return run
-        ctx = RunContext(self, run)
-        ctx.adopt_waiting_step()
-        self._end(ctx, "cancelled")
+        ctx = RunContext(self._services, run)
+        await ctx.adopt_waiting_step()
+        await self._end(ctx, "cancelled")
         return run
 
-    def submit_tool_outputs(self, run: dict[str, Any], outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    async def submit_tool_outputs(self, run: dict[str, Any], outputs: list[dict[str, Any]]) -> dict[str, Any]:
         if run["status"] != "requires_action":
             raise bad_request(
                 f"Runs in status \"{run['status']}\" do not accept tool outputs.", param="run_id"
@@ -197,11 +196,11 @@ class RunManager:
         missing = sorted(pending - given.keys())
         if missing:
             raise bad_request(f"Expected tool outputs for call_ids {sorted(pending)}, got {sorted(given)}.", param="tool_outputs")
-        ctx = RunContext(self, run)
-        ctx.complete_waiting_step(given)
+        ctx = RunContext(self._services, run)
+        await ctx.complete_waiting_step(given)
         run["status"] = "queued"
         run["required_action"] = None
-        self._save_run(run, "thread.run.queued")
+        await self._save_run(run, "thread.run.queued")
         self._schedule(run["id"])
         return run
 
@@ -213,27 +212,27 @@ class RunManager:
             now = time.time()
             for run_id, expires_at in list(self._waiting.items()):
                 if expires_at <= now:
-                    self._expire(run_id)
+                    await self._expire(run_id)
 
-    def _expire(self, run_id: str) -> None:
+    async def _expire(self, run_id: str) -> None:
         self._waiting.pop(run_id, None)
-        run = self.store.get("run", run_id)
+        run = await self.store.get("run", run_id)
         if run is None or run["status"] not in ("queued", "requires_action"):
             return
         task = self._tasks.pop(run_id, None)
         if task is not None:
             task.cancel()
-        ctx = RunContext(self, run)
-        ctx.adopt_waiting_step()
-        ctx.close_open_work("expired", None)
+        ctx = RunContext(self._services, run)
+        await ctx.adopt_waiting_step()
+        await ctx.close_open_work("expired", None)
         run["status"] = "expired"
         run["required_action"] = None
-        self._save_run(run, "thread.run.expired")
+        await self._save_run(run, "thread.run.expired")
 
-    def _finish_interrupted(self, run: dict[str, Any], message: str) -> None:
-        ctx = RunContext(self, run)
-        ctx.adopt_open_work()
-        self._end(ctx, "failed", last_error={"code": "server_error", "message": message})
+    async def _finish_interrupted(self, run: dict[str, Any], message: str) -> None:
+        ctx = RunContext(self._services, run)
+        await ctx.adopt_open_work()
+        await self._end(ctx, "failed", last_error={"code": "server_error", "message": message})
 
 
 def _step_status(run_status: str) -> str:

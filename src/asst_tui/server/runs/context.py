@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import file_search as fs
-from . import objects
-from .ids import new_id
+from ..core import objects
+from ..core.ids import new_id
+from ..tools import file_search as fs
+from .outcomes import RunFailed, RunIncomplete, estimate_tokens
 
 if TYPE_CHECKING:
-    from .runs import RunManager
+    from ..storage.interface import FileBytes, ObjectStore
+    from ..tools.sandbox import Sandbox
+    from ..tools.vector_stores import VectorStores
+    from .events import EventBus
 
 MESSAGE_FLUSH_SECONDS = 1.0
 VECTOR_STORE_WAIT_SECONDS = 60  # as the hosted API: a run waits this long for its files still being indexed
@@ -25,34 +29,25 @@ INCOMPLETE_MESSAGE_REASON = {
 }
 
 
-class RunFailed(Exception):
-    """End the run `failed` with last_error {code, message}."""
+@dataclass(frozen=True)
+class RunServices:
+    """What every run's context works with; the run manager builds it once."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class RunIncomplete(Exception):
-    """End the run `incomplete` with incomplete_details {reason}."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def estimate_tokens(text: str) -> int:
-    return max(1, round(len(text) / 4)) if text else 0
+    store: ObjectStore
+    files: FileBytes
+    bus: EventBus
+    sandbox: Sandbox
+    vector_stores: VectorStores
+    delay: float  # seconds of one unit of an engine's pace (the demo engine's per word)
 
 
 class RunContext:
-    def __init__(self, manager: RunManager, run: dict[str, Any]) -> None:
-        self.manager = manager
-        self.store = manager.store
-        self.bus = manager.bus
+    def __init__(self, services: RunServices, run: dict[str, Any]) -> None:
+        self._services = services
+        self._store = services.store
+        self._bus = services.bus
         self.run = run
-        self.delay = manager.config.demo_delay_ms / 1000
+        self.delay = services.delay
         self.required_calls: list[dict[str, Any]] = []
         self.generated_files: list[dict[str, Any]] = []  # non-image files the code interpreter wrote
         self.generated_images: list[str] = []  # image file ids the code interpreter made, for the next message
@@ -77,35 +72,39 @@ class RunContext:
     def thread_id(self) -> str:
         return self.run["thread_id"]
 
-    def assistant(self) -> dict[str, Any]:
-        return self.store.get("assistant", self.run["assistant_id"]) or {"id": self.run["assistant_id"], "name": None, "tool_resources": {}}
+    async def assistant(self) -> dict[str, Any]:
+        return await self._store.get("assistant", self.run["assistant_id"]) or {"id": self.run["assistant_id"], "name": None, "tool_resources": {}}
 
-    def thread(self) -> dict[str, Any]:
-        return self.store.get("thread", self.thread_id) or {"tool_resources": {}}
+    async def thread(self) -> dict[str, Any]:
+        return await self._store.get("thread", self.thread_id) or {"tool_resources": {}}
 
-    def messages(self) -> list[dict[str, Any]]:
-        return self.store.children("message", self.thread_id)
+    async def messages(self) -> list[dict[str, Any]]:
+        return await self._store.children("message", self.thread_id)
 
-    def steps(self) -> list[dict[str, Any]]:
-        return self.store.children("step", self.run_id)
+    async def steps(self) -> list[dict[str, Any]]:
+        return await self._store.children("step", self.run_id)
+
+    async def message(self, message_id: str) -> dict[str, Any] | None:
+        """A message of this thread by id (None once deleted)."""
+        return await self._store.get("message", message_id, self.thread_id)
 
     def tool_types(self) -> set[str]:
         return {tool["type"] for tool in self.run["tools"]}
 
-    def vector_store_ids(self) -> list[str]:
+    async def vector_store_ids(self) -> list[str]:
         """The vector stores file_search searches: the assistant's, then the thread's."""
         ids: list[str] = []
-        for owner in (self.assistant(), self.thread()):
+        for owner in (await self.assistant(), await self.thread()):
             ids += ((owner.get("tool_resources") or {}).get("file_search") or {}).get("vector_store_ids", [])
         return list(dict.fromkeys(ids))
 
     def function_names(self) -> list[str]:
         return [t["function"]["name"] for t in self.run["tools"] if t["type"] == "function"]
 
-    def submitted_function_calls(self) -> list[dict[str, Any]]:
+    async def submitted_function_calls(self) -> list[dict[str, Any]]:
         """Function calls of this run that have outputs (the run was resumed after submit)."""
         calls = []
-        for step in self.steps():
+        for step in await self.steps():
             if step["type"] == "tool_calls":
                 calls += [c for c in step["step_details"]["tool_calls"] if c["type"] == "function" and c["function"]["output"] is not None]
         return calls
@@ -113,7 +112,7 @@ class RunContext:
     def add_prompt_tokens(self, count: int) -> None:
         self._prompt_tokens += count
 
-    def add_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
+    async def add_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
         """Count a model call's real usage into the run and the step it produced (open tool step, else message step)."""
         self._prompt_tokens += prompt_tokens
         self._completion_tokens += completion_tokens
@@ -121,7 +120,7 @@ class RunContext:
         if step is not None:
             counted = step.get("usage") or objects.usage(0, 0)
             step["usage"] = objects.usage(counted["prompt_tokens"] + prompt_tokens, counted["completion_tokens"] + completion_tokens)
-            self.store.put(step)
+            await self._store.put(step)
 
     def usage(self) -> dict[str, int]:
         return objects.usage(self._prompt_tokens, self._completion_tokens)
@@ -132,17 +131,17 @@ class RunContext:
 
     # ---- messages -----------------------------------------------------------------------------
 
-    def begin_message(self) -> None:
+    async def begin_message(self) -> None:
         """Open an assistant message; images the code interpreter made come first in it, as the hosted API put them."""
-        self.close_tool_step()
+        await self.close_tool_step()
         message = objects.message(
             self.thread_id, "assistant", [], assistant_id=self.run["assistant_id"], run_id=self.run_id, status="in_progress"
         )
         step = objects.run_step(self.run, "message_creation", {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
-        self.store.insert("step", step, parent=self.run_id)
+        await self._store.insert("step", step, parent=self.run_id)
         self._publish("thread.run.step.created", step)
         self._publish("thread.run.step.in_progress", step)
-        self.store.insert("message", message, parent=self.thread_id)
+        await self._store.insert("message", message, parent=self.thread_id)
         self._publish("thread.message.created", message)
         self._publish("thread.message.in_progress", message)
         self._message, self._message_step, self._chunks = message, step, []
@@ -152,10 +151,10 @@ class RunContext:
             part = {"index": index, "type": "image_file", "image_file": {"file_id": file_id}}
             self._publish("thread.message.delta", {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [part]}})
 
-    def write(self, text: str) -> None:
+    async def write(self, text: str) -> None:
         """Append text to the open message and stream it as a delta; over budget ends the run incomplete."""
         if self._message is None:
-            self.begin_message()
+            await self.begin_message()
         if not self.real_usage:
             cost = estimate_tokens(text)
             limit = self.run.get("max_completion_tokens")
@@ -165,27 +164,27 @@ class RunContext:
         self._chunks.append(text)
         message = self._message
         assert message is not None
-        if self.bus.has_listeners(self.run_id):
-            self.bus.publish(
+        if self._bus.has_listeners(self.run_id):
+            self._bus.publish(
                 self.run_id,
                 "thread.message.delta",
                 {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [{"index": len(self._images), "type": "text", "text": {"value": text}}]}},
             )
         if time.monotonic() - self._flushed_at > MESSAGE_FLUSH_SECONDS:
             self._sync_message_text()
-            self.store.put(message)
+            await self._store.put(message)
             self._flushed_at = time.monotonic()
 
-    def end_message(self, annotations: list[dict[str, Any]] | None = None) -> None:
+    async def end_message(self, annotations: list[dict[str, Any]] | None = None) -> None:
         message, step = self._message, self._message_step
         if message is None or step is None:
             return
         self._sync_message_text(annotations)
         message["status"] = "completed"
         message["completed_at"] = objects.now()
-        self.store.put(message)
+        await self._store.put(message)
         self._publish("thread.message.completed", message)
-        self._finish_step(step, "completed")
+        await self._finish_step(step, "completed")
         self._message = self._message_step = None
 
     def current_text(self) -> str:
@@ -201,25 +200,25 @@ class RunContext:
 
     # ---- tool calls ---------------------------------------------------------------------------
 
-    def _ensure_tool_step(self) -> dict[str, Any]:
+    async def _ensure_tool_step(self) -> dict[str, Any]:
         if self._message is not None:
-            self.end_message()
+            await self.end_message()
         if self._tool_step is None:
             step = objects.run_step(self.run, "tool_calls", {"type": "tool_calls", "tool_calls": []})
-            self.store.insert("step", step, parent=self.run_id)
+            await self._store.insert("step", step, parent=self.run_id)
             self._publish("thread.run.step.created", step)
             self._publish("thread.run.step.in_progress", step)
             self._tool_step = step
         return self._tool_step
 
-    def close_tool_step(self) -> None:
+    async def close_tool_step(self) -> None:
         if self._tool_step is not None:
-            self._finish_step(self._tool_step, "completed")
+            await self._finish_step(self._tool_step, "completed")
             self._tool_step = None
 
     def _step_delta(self, step: dict[str, Any], call_delta: dict[str, Any]) -> None:
-        if self.bus.has_listeners(self.run_id):
-            self.bus.publish(
+        if self._bus.has_listeners(self.run_id):
+            self._bus.publish(
                 self.run_id,
                 "thread.run.step.delta",
                 {"id": step["id"], "object": "thread.run.step.delta", "delta": {"step_details": {"type": "tool_calls", "tool_calls": [call_delta]}}},
@@ -227,39 +226,39 @@ class RunContext:
 
     async def code_interpreter(self, code: str) -> tuple[dict[str, Any], Any]:
         """Stream `code` as a code_interpreter call, run it in the thread's sandbox; (tool call, ExecResult)."""
-        call = self.open_code_call()
+        call = await self.open_code_call()
         for line in code.splitlines(keepends=True):
-            self.append_code(call, line)
+            await self.append_code(call, line)
             await self.pace()
         return await self.run_code_call(call)
 
-    def open_code_call(self) -> dict[str, Any]:
+    async def open_code_call(self) -> dict[str, Any]:
         """Start a code_interpreter call with no input yet in the tool step (append_code, then run_code_call)."""
-        step = self._ensure_tool_step()
+        step = await self._ensure_tool_step()
         calls = step["step_details"]["tool_calls"]
         call = {"id": new_id("call"), "type": "code_interpreter", "code_interpreter": {"input": "", "outputs": []}}
         calls.append(call)
         self._step_delta(step, {"index": len(calls) - 1, "id": call["id"], "type": "code_interpreter", "code_interpreter": {"input": "", "outputs": []}})
         return call
 
-    def append_code(self, call: dict[str, Any], text: str) -> None:
+    async def append_code(self, call: dict[str, Any], text: str) -> None:
         """Stream more input into a code_interpreter call of the open tool step."""
-        step = self._ensure_tool_step()
+        step = await self._ensure_tool_step()
         call["code_interpreter"]["input"] += text
         self._step_delta(step, {"index": _index_of(step, call), "type": "code_interpreter", "code_interpreter": {"input": text}})
 
     async def run_code_call(self, call: dict[str, Any]) -> tuple[dict[str, Any], Any]:
         """Run a code_interpreter call's input in the thread's sandbox; its outputs land in the step."""
-        step = self._ensure_tool_step()
+        step = await self._ensure_tool_step()
         index = _index_of(step, call)
         code = call["code_interpreter"]["input"]
-        self.store.put(step)
-        result = await self.manager.sandbox.execute(self.thread_id, code, self.code_interpreter_files())
+        await self._store.put(step)
+        result = await self._services.sandbox.execute(self.thread_id, code, await self.code_interpreter_files())
         outputs: list[dict[str, Any]] = []
         if result.logs:
             outputs.append({"type": "logs", "logs": result.logs})
         for path in result.files:
-            stored = self._store_output_file(path)
+            stored = await self._store_output_file(path)
             if path.suffix.lower() == ".png":
                 outputs.append({"type": "image", "image": {"file_id": stored["id"]}})
                 self.generated_images.append(stored["id"])
@@ -271,64 +270,64 @@ class RunContext:
                 step,
                 {"index": index, "type": "code_interpreter", "code_interpreter": {"outputs": [dict(o, index=i) for i, o in enumerate(outputs)]}},
             )
-        self.store.put(step)
+        await self._store.put(step)
         return call, result
 
     async def wait_for_file_search(self) -> None:
         """Before the engine's turn: with file_search on, wait (up to a minute) for files still being indexed."""
-        if "file_search" in self.tool_types() and self.manager.vector_stores is not None:
-            await self.manager.vector_stores.wait_ready(self.vector_store_ids(), VECTOR_STORE_WAIT_SECONDS)
+        if "file_search" in self.tool_types():
+            await self._services.vector_stores.wait_ready(await self.vector_store_ids(), VECTOR_STORE_WAIT_SECONDS)
 
-    def file_search(self, query: str, max_results: int = fs.DEFAULT_MAX_RESULTS) -> list[dict[str, Any]]:
+    async def file_search(self, query: str, max_results: int = fs.DEFAULT_MAX_RESULTS) -> list[dict[str, Any]]:
         """Search the assistant's and the thread's vector stores as a file_search call of the tool step.
 
         The results, best first, as {file_id, file_name, score, text}; the run's file_search tool settings
         (max_num_results, ranking_options.score_threshold) apply. An expired vector store fails the run.
         """
-        service = self.manager.vector_stores
-        stores = service.stores(self.vector_store_ids()) if service is not None else []
+        service = self._services.vector_stores
+        stores = await service.stores(await self.vector_store_ids())
         for vs in stores:
             if service.is_expired(vs):
                 raise RunFailed("server_error", f"Vector store {vs['id']} has expired. Create a new one with the same files and attach it.")
         settings = fs.options(self.run["tools"])
         ranking = fs.ranking_options(settings)
         limit = max(1, min(max_results, settings.get("max_num_results") or max_results))
-        results = service.search(stores, [query], limit, score_threshold=ranking["score_threshold"]) if service and stores else []
-        step = self._ensure_tool_step()
+        results = await service.search(stores, [query], limit, score_threshold=ranking["score_threshold"]) if stores else []
+        step = await self._ensure_tool_step()
         calls = step["step_details"]["tool_calls"]
         call = fs.tool_call(results, ranking)
         calls.append(call)
         self._step_delta(step, {"index": len(calls) - 1, **fs.call_without_content(call)})
-        self.store.put(step)
+        await self._store.put(step)
         if not self.real_usage:  # else the model's next call counts the results in its prompt
             self.add_prompt_tokens(sum(estimate_tokens(r["text"]) for r in results))
         return [{"file_id": r["file_id"], "file_name": r["filename"], "score": r["score"], "text": r["text"]} for r in results]
 
-    def code_interpreter_files(self) -> dict[str, Path]:
+    async def code_interpreter_files(self) -> dict[str, Path]:
         """The assistant's, the thread's and message attachments' code-interpreter files, by filename."""
         ids: list[str] = []
-        for owner in (self.assistant(), self.thread()):
+        for owner in (await self.assistant(), await self.thread()):
             ids += ((owner.get("tool_resources") or {}).get("code_interpreter") or {}).get("file_ids", [])
-        for message in self.messages():
+        for message in await self.messages():
             for attachment in message.get("attachments") or []:
                 if any(t.get("type") == "code_interpreter" for t in attachment.get("tools", [])):
                     ids.append(attachment["file_id"])
         files: dict[str, Path] = {}
         for file_id in ids:
-            info = self.store.get("file", file_id)
+            info = await self._store.get("file", file_id)
             if info is not None:
-                files[info["filename"]] = self.store.file_path(file_id)
+                files[info["filename"]] = self._services.files.path(file_id)
         return files
 
-    def _store_output_file(self, path: Path) -> dict[str, Any]:
+    async def _store_output_file(self, path: Path) -> dict[str, Any]:
         info = objects.file(path.name, path.stat().st_size, "assistants_output")
-        shutil.copyfile(path, self.store.file_path(info["id"]))
-        self.store.insert("file", info)
+        await self._services.files.copy_in(info["id"], path)
+        await self._store.insert("file", info)
         return info
 
-    def request_functions(self, calls: list[tuple[str, str]]) -> None:
+    async def request_functions(self, calls: list[tuple[str, str]]) -> None:
         """Ask the client for function outputs: the run ends this turn in requires_action."""
-        step = self._ensure_tool_step()
+        step = await self._ensure_tool_step()
         tool_calls = step["step_details"]["tool_calls"]
         for name, arguments in calls:
             index = len(tool_calls)
@@ -336,32 +335,32 @@ class RunContext:
             tool_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
             self._step_delta(step, {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
             self.required_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}})
-        self.store.put(step)
+        await self._store.put(step)
 
     # ---- ending -------------------------------------------------------------------------------
 
     async def finish_open_work(self) -> None:
         """After the engine returns: close the open message, and the tool step unless it awaits outputs."""
-        self.end_message()
+        await self.end_message()
         if not self.required_calls:
-            self.close_tool_step()
+            await self.close_tool_step()
 
-    def close_open_work(self, step_status: str, last_error: dict[str, Any] | None) -> None:
+    async def close_open_work(self, step_status: str, last_error: dict[str, Any] | None) -> None:
         """The run is ending abnormally: the open message becomes incomplete, open steps take `step_status`."""
         if self._message is not None and self._message_step is not None:
             self._sync_message_text()
             self._message["status"] = "incomplete"
             self._message["incomplete_at"] = objects.now()
             self._message["incomplete_details"] = {"reason": INCOMPLETE_MESSAGE_REASON[step_status]}
-            self.store.put(self._message)
+            await self._store.put(self._message)
             self._publish("thread.message.incomplete", self._message)
-            self._finish_step(self._message_step, step_status, last_error)
+            await self._finish_step(self._message_step, step_status, last_error)
             self._message = self._message_step = None
         if self._tool_step is not None:
-            self._finish_step(self._tool_step, step_status, last_error)
+            await self._finish_step(self._tool_step, step_status, last_error)
             self._tool_step = None
 
-    def _finish_step(self, step: dict[str, Any], status: str, last_error: dict[str, Any] | None = None) -> None:
+    async def _finish_step(self, step: dict[str, Any], status: str, last_error: dict[str, Any] | None = None) -> None:
         step["status"] = status
         stamp = {"completed": "completed_at", "failed": "failed_at", "cancelled": "cancelled_at", "expired": "expired_at"}[status]
         step[stamp] = objects.now()
@@ -371,48 +370,48 @@ class RunContext:
             pass  # the engine counted real usage (add_usage)
         elif step["type"] == "message_creation" and not self.real_usage:
             message_id = step["step_details"]["message_creation"]["message_id"]
-            message = self.store.get("message", message_id)
+            message = await self._store.get("message", message_id)
             step["usage"] = objects.usage(0, estimate_tokens(_message_text(message)))
         else:
             step["usage"] = objects.usage(0, 0)
-        self.store.put(step)
+        await self._store.put(step)
         self._publish(f"thread.run.step.{status}", step)
 
-    def adopt_waiting_step(self) -> None:
+    async def adopt_waiting_step(self) -> None:
         """Pick up the tool step a requires_action run left open (no engine task is alive)."""
-        for step in self.steps():
+        for step in await self.steps():
             if step["status"] == "in_progress" and step["type"] == "tool_calls":
                 self._tool_step = step
 
-    def adopt_open_work(self) -> None:
+    async def adopt_open_work(self) -> None:
         """Pick up whatever a dead server process left open for this run."""
-        for step in self.steps():
+        for step in await self.steps():
             if step["status"] != "in_progress":
                 continue
             if step["type"] == "tool_calls":
                 self._tool_step = step
             else:
-                message = self.store.get("message", step["step_details"]["message_creation"]["message_id"])
+                message = await self._store.get("message", step["step_details"]["message_creation"]["message_id"])
                 if message is not None:
                     self._message, self._message_step = message, step
                     self._chunks = [_message_text(message)]
                     self._images = [p["image_file"]["file_id"] for p in message.get("content", []) if p.get("type") == "image_file"]
 
-    def complete_waiting_step(self, outputs: dict[str, str]) -> None:
-        self.adopt_waiting_step()
+    async def complete_waiting_step(self, outputs: dict[str, str]) -> None:
+        await self.adopt_waiting_step()
         step = self._tool_step
         if step is None:
             return
         for call in step["step_details"]["tool_calls"]:
             if call["type"] == "function" and call["id"] in outputs:
                 call["function"]["output"] = outputs[call["id"]]
-        self._finish_step(step, "completed")
+        await self._finish_step(step, "completed")
         self._tool_step = None
 
     def _publish(self, event: str, data: dict[str, Any]) -> None:
         if event.startswith("thread.run.step."):
             data = fs.without_content(data)  # file_search content is only for run-steps requests that include it
-        self.bus.publish(self.run_id, event, data)
+        self._bus.publish(self.run_id, event, data)
 
 
 def _index_of(step: dict[str, Any], call: dict[str, Any]) -> int:

@@ -1,4 +1,4 @@
-"""SQLite storage (WAL): every API object as JSON in one table, uploaded files on disk beside it."""
+"""The object store on SQLite (WAL): every API object as JSON in one table of `assistants.sqlite3`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+from .interface import Fields
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -20,25 +22,21 @@ CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, seq);
 """
 
 
-class Store:
-    """Objects keyed by id, grouped by kind and parent (thread for messages and runs, run for steps)."""
+class SqliteObjectStore:
+    """The ObjectStore on one SQLite connection; its calls run inline (local and fast), one at a time."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.files_dir = data_dir / "files"
-        self.files_dir.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(data_dir / "assistants.sqlite3", check_same_thread=False, isolation_level=None)
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
-        """Store a new object under its id, or under `key` when its id isn't unique (a vector-store file)."""
+    async def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
         with self._lock:
             self._db.execute(
                 "INSERT INTO objects (id, kind, parent, data) VALUES (?, ?, ?, ?)",
@@ -46,24 +44,23 @@ class Store:
             )
         return obj
 
-    def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
+    async def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
         with self._lock:
             self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(obj), key or obj["id"]))
         return obj
 
-    def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
+    async def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute("SELECT data, parent FROM objects WHERE id = ? AND kind = ?", (object_id, kind)).fetchone()
         if row is None or (parent is not None and row[1] != parent):
             return None
         return json.loads(row[0])
 
-    def delete(self, object_id: str) -> None:
+    async def delete(self, object_id: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
-    def delete_tree(self, root_id: str) -> None:
-        """Delete an object and everything below it (a thread's messages, runs and their steps)."""
+    async def delete_tree(self, root_id: str) -> None:
         with self._lock, self._db:
             self._db.execute("BEGIN")
             self._db.execute(
@@ -72,25 +69,22 @@ class Store:
             self._db.execute("DELETE FROM objects WHERE parent = ?", (root_id,))
             self._db.execute("DELETE FROM objects WHERE id = ?", (root_id,))
 
-    def children(self, kind: str, parent: str) -> list[dict[str, Any]]:
-        """All objects of a kind under a parent, oldest first."""
+    async def children(self, kind: str, parent: str) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT data FROM objects WHERE kind = ? AND parent = ? ORDER BY seq", (kind, parent)
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def select(self, kind: str, where: dict[str, Any]) -> list[dict[str, Any]]:
-        """Objects of a kind (under any parent) whose JSON fields equal the given values, oldest first."""
-        clauses, args = _field_clauses(where)
+    async def select(self, kind: str, where: Fields | None = None) -> list[dict[str, Any]]:
+        clauses, args = _field_clauses(where or {})
         with self._lock:
             rows = self._db.execute(
-                f"SELECT data FROM objects WHERE kind = ? AND {' AND '.join(clauses)} ORDER BY seq", (kind, *args)
+                f"SELECT data FROM objects WHERE kind = ? {''.join(' AND ' + c for c in clauses)} ORDER BY seq", (kind, *args)
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def tally(self, kind: str, parent: str, by: str, total: str, where: dict[str, Any] | None = None) -> dict[Any, tuple[int, int]]:
-        """Per value of the field `by`: how many objects under `parent`, and the sum of their field `total`."""
+    async def tally(self, kind: str, parent: str, by: str, total: str, where: Fields | None = None) -> dict[Any, tuple[int, int]]:
         clauses, args = _field_clauses(where or {})
         sql = (
             f"SELECT json_extract(data, '$.{by}'), COUNT(*), TOTAL(json_extract(data, '$.{total}')) FROM objects "
@@ -100,12 +94,7 @@ class Store:
             rows = self._db.execute(sql, (kind, parent, *args)).fetchall()
         return {value: (count, int(size)) for value, count, size in rows}
 
-    def all_of(self, kind: str) -> Iterable[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute("SELECT data FROM objects WHERE kind = ? ORDER BY seq", (kind,)).fetchall()
-        return [json.loads(r[0]) for r in rows]
-
-    def page(
+    async def page(
         self,
         kind: str,
         parent: str | None,
@@ -114,19 +103,15 @@ class Store:
         order: str,
         after: str | None,
         before: str | None,
-        where: tuple[str, str] | dict[str, Any] | None = None,
+        where: Fields | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
-        """One page of a list endpoint: (items, has_more), honouring limit/order/after/before cursors.
-
-        `where` keeps objects whose JSON fields equal the given values: {field: value} or one (field, value).
-        """
         clauses = ["kind = ?"]
         args: list[Any] = [kind]
         if parent is not None:
             clauses.append("parent = ?")
             args.append(parent)
         if where is not None:
-            field_clauses, field_args = _field_clauses(dict([where]) if isinstance(where, tuple) else where)
+            field_clauses, field_args = _field_clauses(where)
             clauses += field_clauses
             args += field_args
         desc = order == "desc"
@@ -156,10 +141,7 @@ class Store:
             row = self._db.execute("SELECT seq FROM objects WHERE id = ?", (object_id,)).fetchone()
         return row[0] if row else None
 
-    def file_path(self, file_id: str) -> Path:
-        return self.files_dir / file_id
 
-
-def _field_clauses(where: dict[str, Any]) -> tuple[list[str], list[Any]]:
+def _field_clauses(where: Fields) -> tuple[list[str], list[Any]]:
     """SQL conditions on JSON fields; field names are the server's own constants, never user input."""
     return [f"json_extract(data, '$.{name}') = ?" for name in where], list(where.values())

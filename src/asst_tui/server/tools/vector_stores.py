@@ -12,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
-from . import vector_store_params as p
+from ..core.errors import APIError, bad_request, not_found
+from ..core.ids import new_id
+from ..core.objects import now
+from ..storage.interface import ChunkIndex, FileBytes, ObjectStore
 from .attribute_filters import matches
 from .chunking import default_strategy
-from .errors import APIError, bad_request, not_found
-from .ids import new_id
 from .ingest import FILE_KIND, Ingester, file_key
-from .objects import now
-from .search import SearchIndex
-from .store import Store
 
 STORE_KIND = "vector_store"
 BATCH_KIND = "vector_store.files_batch"
@@ -36,25 +33,24 @@ READY_POLL_S = 0.05
 class VectorStores:
     """The vector stores of one server, their background ingest and their search index.
 
-    Index removals run in the default thread pool, not the ingester's: a delete never waits behind a
-    long extraction (only, briefly, behind an index write).
+    Index removals don't go through the ingester: a delete never waits behind a long extraction (only,
+    briefly, behind an index write).
     """
 
-    def __init__(self, store: Store, data_dir: Path) -> None:
+    def __init__(self, store: ObjectStore, index: ChunkIndex, files: FileBytes) -> None:
         self.store = store
-        self.index = SearchIndex(data_dir / "search.sqlite3")
-        self.ingester = Ingester(store, self.index)
+        self.index = index
+        self.ingester = Ingester(store, index, files)
 
     async def start(self) -> None:
         await self.ingester.recover()
 
     async def close(self) -> None:
         await self.ingester.shutdown()
-        self.index.close()
 
     # ---- vector stores ------------------------------------------------------------------------
 
-    def create(self, *, name: str | None, metadata: dict[str, str] | None, expires_after: dict[str, Any] | None) -> dict[str, Any]:
+    async def create(self, *, name: str | None, metadata: dict[str, str] | None, expires_after: dict[str, Any] | None) -> dict[str, Any]:
         created = now()
         vs: dict[str, Any] = {
             "id": new_id("vs"), "object": "vector_store", "created_at": created, "name": name or "",
@@ -62,16 +58,16 @@ class VectorStores:
         }
         if expires_after:
             vs["expires_after"] = expires_after
-        return self.store.insert(STORE_KIND, vs)
+        return await self.store.insert(STORE_KIND, vs)
 
-    def get(self, vector_store_id: str) -> dict[str, Any]:
-        vs = self.store.get(STORE_KIND, vector_store_id)
+    async def get(self, vector_store_id: str) -> dict[str, Any]:
+        vs = await self.store.get(STORE_KIND, vector_store_id)
         if vs is None:
             raise not_found("vector store", vector_store_id)
         return vs
 
-    def view(self, vs: dict[str, Any]) -> dict[str, Any]:
-        counts, usage = self._counts(vs["id"])
+    async def view(self, vs: dict[str, Any]) -> dict[str, Any]:
+        counts, usage = await self._counts(vs["id"])
         expires_at = self._expires_at(vs)
         if expires_at is not None and now() >= expires_at:
             status = "expired"
@@ -87,45 +83,45 @@ class VectorStores:
         if self.is_expired(vs):
             raise bad_request(f"Vector store {vs['id']} has expired. Create a new one with the same files.", param="vector_store_id")
 
-    def touch(self, vs: dict[str, Any]) -> None:
+    async def touch(self, vs: dict[str, Any]) -> None:
         """The store was used: its expiry clock starts again."""
         if vs["last_active_at"] != now():
             vs["last_active_at"] = now()
-            self.store.put(vs)
+            await self.store.put(vs)
 
     async def delete(self, vs: dict[str, Any]) -> None:
-        for row in self.store.children(FILE_KIND, vs["id"]):
+        for row in await self.store.children(FILE_KIND, vs["id"]):
             self.ingester.cancel(file_key(vs["id"], row["id"]))
-        self.store.delete_tree(vs["id"])
-        await asyncio.to_thread(self.index.remove, vs["id"])
+        await self.store.delete_tree(vs["id"])
+        await self.index.remove(vs["id"])
 
     @staticmethod
     def _expires_at(vs: dict[str, Any]) -> int | None:
         policy = vs.get("expires_after")
         return vs["last_active_at"] + policy["days"] * DAY_S if policy else None
 
-    def _counts(self, vector_store_id: str, where: dict[str, Any] | None = None) -> tuple[dict[str, int], int]:
-        tally = self.store.tally(FILE_KIND, vector_store_id, "status", "usage_bytes", where)
+    async def _counts(self, vector_store_id: str, where: dict[str, Any] | None = None) -> tuple[dict[str, int], int]:
+        tally = await self.store.tally(FILE_KIND, vector_store_id, "status", "usage_bytes", where)
         counts = {status: tally.get(status, (0, 0))[0] for status in FILE_STATUSES}
         counts["total"] = sum(counts.values())
         return counts, sum(size for _, size in tally.values())
 
     # ---- files --------------------------------------------------------------------------------
 
-    def add_file(
+    async def add_file(
         self, vs: dict[str, Any], file_id: str, strategy: dict[str, Any] | None = None,
         attributes: dict[str, Any] | None = None, batch_id: str | None = None,
     ) -> dict[str, Any]:
         """Add a file (ingested in the background); one already there and not failed is kept as it is."""
         strategy = strategy or default_strategy()
         key = file_key(vs["id"], file_id)
-        existing = self.store.get(FILE_KIND, key)
+        existing = await self.store.get(FILE_KIND, key)
         if existing is not None and existing["status"] in ("in_progress", "completed") and existing["chunking_strategy"] == strategy:
             if batch_id is not None:
                 existing["_batch_id"] = batch_id
             if attributes is not None:
                 existing["attributes"] = attributes
-            return self.store.put(existing, key=key)
+            return await self.store.put(existing, key=key)
         row: dict[str, Any] = {
             "id": file_id, "object": FILE_KIND, "usage_bytes": 0, "created_at": now(), "vector_store_id": vs["id"],
             "status": "in_progress", "last_error": None, "chunking_strategy": strategy, "attributes": attributes or {},
@@ -134,13 +130,13 @@ class VectorStores:
             row["_batch_id"] = batch_id
         if existing is not None:
             self.ingester.cancel(key)
-            self.store.delete(key)
-        self.store.insert(FILE_KIND, row, parent=vs["id"], key=key)
+            await self.store.delete(key)
+        await self.store.insert(FILE_KIND, row, parent=vs["id"], key=key)
         self.ingester.submit(vs["id"], file_id)
         return row
 
-    def get_file(self, vector_store_id: str, file_id: str) -> dict[str, Any]:
-        row = self.store.get(FILE_KIND, file_key(vector_store_id, file_id))
+    async def get_file(self, vector_store_id: str, file_id: str) -> dict[str, Any]:
+        row = await self.store.get(FILE_KIND, file_key(vector_store_id, file_id))
         if row is None:
             raise APIError(404, f"No file with id '{file_id}' in vector store '{vector_store_id}'.")
         return row
@@ -149,75 +145,75 @@ class VectorStores:
     def file_view(row: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in row.items() if not k.startswith("_")}
 
-    def set_attributes(self, row: dict[str, Any], attributes: dict[str, Any]) -> dict[str, Any]:
+    async def set_attributes(self, row: dict[str, Any], attributes: dict[str, Any]) -> dict[str, Any]:
         row["attributes"] = attributes
-        return self.store.put(row, key=file_key(row["vector_store_id"], row["id"]))
+        return await self.store.put(row, key=file_key(row["vector_store_id"], row["id"]))
 
     async def remove_file(self, row: dict[str, Any]) -> None:
         key = file_key(row["vector_store_id"], row["id"])
         self.ingester.cancel(key)
-        self.store.delete(key)
-        await asyncio.to_thread(self.index.remove, row["vector_store_id"], row["id"])
+        await self.store.delete(key)
+        await self.index.remove(row["vector_store_id"], row["id"])
 
     async def forget_file(self, file_id: str) -> None:
         """A deleted file leaves every vector store, as in the hosted API."""
-        for row in self.store.select(FILE_KIND, {"id": file_id}):
+        for row in await self.store.select(FILE_KIND, {"id": file_id}):
             key = file_key(row["vector_store_id"], file_id)
             self.ingester.cancel(key)
-            self.store.delete(key)
-        await asyncio.to_thread(self.index.remove, None, file_id)
+            await self.store.delete(key)
+        await self.index.remove(None, file_id)
 
     # ---- batches ------------------------------------------------------------------------------
 
-    def create_batch(self, vs: dict[str, Any], entries: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]) -> dict[str, Any]:
+    async def create_batch(self, vs: dict[str, Any], entries: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]) -> dict[str, Any]:
         batch = {"id": new_id("vsfb"), "object": "vector_store.files_batch", "created_at": now(), "vector_store_id": vs["id"], "status": "in_progress"}
-        self.store.insert(BATCH_KIND, batch, parent=vs["id"])
+        await self.store.insert(BATCH_KIND, batch, parent=vs["id"])
         for file_id, strategy, attributes in entries:
-            self.add_file(vs, file_id, strategy, attributes, batch_id=batch["id"])
+            await self.add_file(vs, file_id, strategy, attributes, batch_id=batch["id"])
         return batch
 
-    def get_batch(self, vector_store_id: str, batch_id: str) -> dict[str, Any]:
-        batch = self.store.get(BATCH_KIND, batch_id, vector_store_id)
+    async def get_batch(self, vector_store_id: str, batch_id: str) -> dict[str, Any]:
+        batch = await self.store.get(BATCH_KIND, batch_id, vector_store_id)
         if batch is None:
             raise not_found("vector store file batch", batch_id)
         return batch
 
-    def batch_view(self, batch: dict[str, Any]) -> dict[str, Any]:
-        counts, _ = self._counts(batch["vector_store_id"], {"_batch_id": batch["id"]})
+    async def batch_view(self, batch: dict[str, Any]) -> dict[str, Any]:
+        counts, _ = await self._counts(batch["vector_store_id"], {"_batch_id": batch["id"]})
         status = batch["status"]
         if status == "in_progress" and not counts["in_progress"]:
             status = "failed" if counts["total"] and counts["failed"] == counts["total"] else "completed"
         return {**batch, "status": status, "file_counts": counts}
 
-    def cancel_batch(self, batch: dict[str, Any]) -> dict[str, Any]:
-        status = self.batch_view(batch)["status"]
+    async def cancel_batch(self, batch: dict[str, Any]) -> dict[str, Any]:
+        status = (await self.batch_view(batch))["status"]
         if status != "in_progress":
             raise bad_request(f"Cannot cancel a file batch with status '{status}'.", param="batch_id")
         pending = {"vector_store_id": batch["vector_store_id"], "_batch_id": batch["id"], "status": "in_progress"}
-        for row in self.store.select(FILE_KIND, pending):
+        for row in await self.store.select(FILE_KIND, pending):
             key = file_key(row["vector_store_id"], row["id"])
             self.ingester.cancel(key)
             row["status"] = "cancelled"
-            self.store.put(row, key=key)
+            await self.store.put(row, key=key)
         batch["status"] = "cancelled"
-        return self.store.put(batch)
+        return await self.store.put(batch)
 
     # ---- search -------------------------------------------------------------------------------
 
-    def search(
+    async def search(
         self, stores: list[dict[str, Any]], queries: list[str], limit: int, *,
         score_threshold: float = 0.0, filters: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """Ranked chunks of the stores' completed files: {file_id, filename, score, attributes, text}."""
         allowed: dict[tuple[str, str], dict[str, Any]] = {}
         for vs in stores:
-            for row in self.store.select(FILE_KIND, {"vector_store_id": vs["id"], "status": "completed"}):
+            for row in await self.store.select(FILE_KIND, {"vector_store_id": vs["id"], "status": "completed"}):
                 if filters is None or matches(filters, row.get("attributes") or {}):
                     allowed[(vs["id"], row["id"])] = row
-            self.touch(vs)
+            await self.touch(vs)
         results = []
-        for hit in self.index.search(queries, allowed, limit):
-            info = self.store.get("file", hit.file_id)
+        for hit in await self.index.search(queries, allowed, limit):
+            info = await self.store.get("file", hit.file_id)
             if info is None or hit.score < score_threshold:
                 continue
             row = allowed[(hit.vector_store_id, hit.file_id)]
@@ -226,33 +222,31 @@ class VectorStores:
 
     # ---- assistants, threads and runs -------------------------------------------------------
 
-    def check_resources(self, resources: dict[str, Any] | None, param: str = "tool_resources") -> None:
+    async def check_resources(self, resources: dict[str, Any] | None) -> None:
         """tool_resources.file_search names at most one vector store: an existing one, or one to make
-        (the `vector_stores` helper, normalised here for create_inline)."""
+        (the `vector_stores` helper, already normalised by the API for create_inline)."""
         search = (resources or {}).get("file_search") or {}
         ids = search.get("vector_store_ids") or []
         helpers = search.get("vector_stores")
-        if helpers is not None:
-            search["vector_stores"] = helpers = p.inline_vector_stores(helpers, f"{param}.file_search.vector_stores")
         if len(ids) + len(helpers or []) > 1:
-            where = f"{param}.file_search.vector_store_ids"
+            where = "tool_resources.file_search.vector_store_ids"
             raise bad_request(f"Invalid '{where}': at most 1 vector store can be attached, got {len(ids) + len(helpers or [])}.", param=where, code="array_above_max_length")
         for vector_store_id in ids:
-            self.get(vector_store_id)
+            await self.get(vector_store_id)
         for file_id in (file_id for helper in helpers or [] for file_id in helper["file_ids"]):
-            if self.store.get("file", file_id) is None:
+            if await self.store.get("file", file_id) is None:
                 raise not_found("file", file_id)
 
-    def create_inline(self, resources: dict[str, Any] | None) -> None:
+    async def create_inline(self, resources: dict[str, Any] | None) -> None:
         """Make the vector store a (checked) `vector_stores` helper asks for and name it in vector_store_ids."""
         search = (resources or {}).get("file_search") or {}
         for helper in search.pop("vector_stores", None) or []:
-            vs = self.create(name=None, metadata=helper["metadata"], expires_after=None)
+            vs = await self.create(name=None, metadata=helper["metadata"], expires_after=None)
             for file_id in dict.fromkeys(helper["file_ids"]):
-                self.add_file(vs, file_id, helper["chunking_strategy"])
+                await self.add_file(vs, file_id, helper["chunking_strategy"])
             search["vector_store_ids"] = [*search.get("vector_store_ids", []), vs["id"]]
 
-    def attach_to_thread(self, thread: dict[str, Any], messages: Iterable[dict[str, Any]]) -> None:
+    async def attach_to_thread(self, thread: dict[str, Any], messages: Iterable[dict[str, Any]]) -> None:
         """Files attached for file_search go into the thread's vector store (made on first use)."""
         file_ids = [
             attachment["file_id"] for message in messages for attachment in message.get("attachments") or []
@@ -262,23 +256,30 @@ class VectorStores:
             return
         resources = thread.setdefault("tool_resources", {})
         ids = (resources.get("file_search") or {}).get("vector_store_ids") or []
-        vs = self.store.get(STORE_KIND, ids[0]) if ids else None
+        vs = await self.store.get(STORE_KIND, ids[0]) if ids else None
         if vs is None or self.is_expired(vs):
-            vs = self.create(name=f"Files attached to {thread['id']}", metadata=None, expires_after={"anchor": "last_active_at", "days": THREAD_STORE_DAYS})
+            vs = await self.create(name=f"Files attached to {thread['id']}", metadata=None, expires_after={"anchor": "last_active_at", "days": THREAD_STORE_DAYS})
             resources["file_search"] = {"vector_store_ids": [vs["id"]]}
-            self.store.put(thread)
+            await self.store.put(thread)
         for file_id in dict.fromkeys(file_ids):
-            self.add_file(vs, file_id)
-        self.touch(vs)
+            await self.add_file(vs, file_id)
+        await self.touch(vs)
 
-    def stores(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+    async def stores(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         """The existing stores among the ids (a deleted store is skipped, as the hosted API did)."""
-        found = (self.store.get(STORE_KIND, vector_store_id) for vector_store_id in dict.fromkeys(ids))
+        found = [await self.store.get(STORE_KIND, vector_store_id) for vector_store_id in dict.fromkeys(ids)]
         return [vs for vs in found if vs is not None]
 
     async def wait_ready(self, ids: list[str], timeout_s: float) -> None:
         """Wait until no file of these stores is being indexed, at most `timeout_s` seconds."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and any(self._counts(vs["id"])[0]["in_progress"] for vs in self.stores(ids)):
+        while time.monotonic() < deadline and await self._indexing(ids):
             await asyncio.sleep(READY_POLL_S)
+
+    async def _indexing(self, ids: list[str]) -> bool:
+        """Whether a file of these stores is being indexed."""
+        for vs in await self.stores(ids):
+            if (await self._counts(vs["id"]))[0]["in_progress"]:
+                return True
+        return False
 

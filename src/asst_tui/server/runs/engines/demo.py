@@ -6,11 +6,11 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..run_context import RunFailed, RunIncomplete, estimate_tokens
+from ..outcomes import RunFailed, RunIncomplete, estimate_tokens
 from .lorem import lorem_markdown
 
 if TYPE_CHECKING:
-    from ..run_context import RunContext
+    from ..context import RunContext
 
 CODE_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 TOKEN = re.compile(r"\S+\s*|\s+")
@@ -30,9 +30,9 @@ class DemoEngine:
     name = "demo"
 
     async def run(self, ctx: RunContext) -> None:
-        messages = ctx.messages()
+        messages = await ctx.messages()
         ctx.add_prompt_tokens(estimate_tokens(ctx.run.get("instructions") or "") + sum(estimate_tokens(_text(m)) for m in messages))
-        submitted = ctx.submitted_function_calls()
+        submitted = await ctx.submitted_function_calls()
         if submitted:
             await _say(ctx, _quote_outputs(submitted))
             return
@@ -53,21 +53,21 @@ class DemoEngine:
         elif (blocks := _code_blocks(ctx, text)):
             await _run_code(ctx, blocks)
         elif (calls := _function_calls(ctx, text)):
-            ctx.request_functions(calls)
-        elif _searches_files(ctx, text):
+            await ctx.request_functions(calls)
+        elif await _searches_files(ctx, text):
             await _answer_from_files(ctx, text)
         else:
-            await _say(ctx, _default_reply(ctx, text, len(messages)))
+            await _say(ctx, await _default_reply(ctx, text, len(messages)))
 
 
 async def _say(ctx: RunContext, text: str, annotations: list[dict[str, Any]] | None = None, *, close: bool = True) -> None:
     """Stream text word by word at the engine's pace, then close the message (unless `close` is False)."""
-    ctx.begin_message()
+    await ctx.begin_message()
     for token in TOKEN.findall(text):
-        ctx.write(token)
+        await ctx.write(token)
         await ctx.pace()
     if close:
-        ctx.end_message(annotations)
+        await ctx.end_message(annotations)
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -89,7 +89,7 @@ def _code_blocks(ctx: RunContext, text: str) -> list[str]:
 
 async def _run_code(ctx: RunContext, blocks: list[str]) -> None:
     results = [(await ctx.code_interpreter(code))[1] for code in blocks]
-    ctx.close_tool_step()
+    await ctx.close_tool_step()
     parts = [f"I ran {len(blocks)} code block{'s' if len(blocks) > 1 else ''} in the code interpreter."]
     for i, result in enumerate(results, 1):
         label = f"Block {i}" if len(results) > 1 else "Output"
@@ -113,15 +113,15 @@ async def _run_code(ctx: RunContext, blocks: list[str]) -> None:
     await _say(ctx, text, annotations)
 
 
-def _searches_files(ctx: RunContext, text: str) -> bool:
-    return "file_search" in ctx.tool_types() and ctx.run.get("tool_choice") != "none" and bool(ctx.vector_store_ids()) and bool(text.strip())
+async def _searches_files(ctx: RunContext, text: str) -> bool:
+    return "file_search" in ctx.tool_types() and ctx.run.get("tool_choice") != "none" and bool(await ctx.vector_store_ids()) and bool(text.strip())
 
 
 async def _answer_from_files(ctx: RunContext, text: str) -> None:
     """A file_search call with the message as query, then the top excerpts, each cited 【i:j†source】."""
-    results = ctx.file_search(text)
-    ctx.close_tool_step()
-    searches = [c for step in ctx.steps() if step["type"] == "tool_calls" for c in step["step_details"]["tool_calls"] if c["type"] == "file_search"]
+    results = await ctx.file_search(text)
+    await ctx.close_tool_step()
+    searches = [c for step in await ctx.steps() if step["type"] == "tool_calls" for c in step["step_details"]["tool_calls"] if c["type"] == "file_search"]
     call_index = len(searches) - 1
     top = results[:EXCERPTS]
     if not top:
@@ -184,8 +184,8 @@ def _quote_outputs(calls: list[dict[str, Any]]) -> str:
     return "\n\n".join(lines)
 
 
-def _default_reply(ctx: RunContext, text: str, message_count: int) -> str:
-    assistant = ctx.assistant()
+async def _default_reply(ctx: RunContext, text: str, message_count: int) -> str:
+    assistant = await ctx.assistant()
     name = assistant.get("name") or assistant["id"]
     tools = ", ".join(sorted(ctx.tool_types())) or "none"
     functions = ", ".join(f"`{n}`" for n in ctx.function_names())

@@ -1,0 +1,64 @@
+"""What every route module uses: the server's services, JSON bodies, objects by id (or a 404), list pages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ..core import objects
+from ..core.errors import not_found
+from . import validation as v
+from .vector_store_params import inline_vector_stores
+
+if TYPE_CHECKING:
+    from ..config import ServerConfig
+    from ..runs.manager import RunManager
+    from ..storage.interface import Fields, FileBytes, ObjectStore
+    from ..tools.sandbox import Sandbox
+    from ..tools.vector_stores import VectorStores
+
+
+class Services(Protocol):
+    """The parts of the server the routes work with (the composition root's ServerState has them)."""
+
+    config: ServerConfig
+    store: ObjectStore
+    files: FileBytes
+    sandbox: Sandbox
+    runs: RunManager
+    vector_stores: VectorStores
+
+
+def services(request: Request) -> Services:
+    return request.app.state.server
+
+
+async def json_body(request: Request, allowed: set[str]) -> dict[str, Any]:
+    body = v.parse_json_object(await request.body())
+    v.reject_unknown(body, allowed)
+    return body
+
+
+async def get_or_404(request: Request, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any]:
+    obj = await services(request).store.get(kind, object_id, parent)
+    if obj is None:
+        raise not_found(kind, object_id)
+    return obj
+
+
+async def page(request: Request, kind: str, parent: str | None, where: Fields | None = None, view: Any = None) -> JSONResponse:
+    limit, order, after, before = v.list_params(request.query_params)
+    items, more = await services(request).store.page(kind, parent, limit=limit, order=order, after=after, before=before, where=where)
+    return JSONResponse(objects.page([view(item) for item in items] if view else items, more))
+
+
+async def check_tool_resources(request: Request, resources: dict[str, Any] | None) -> None:
+    """The files and vector stores tool_resources name exist; an inline `vector_stores` helper is normalised."""
+    for file_id in ((resources or {}).get("code_interpreter") or {}).get("file_ids", []):
+        await get_or_404(request, "file", file_id)
+    search = (resources or {}).get("file_search") or {}
+    if search.get("vector_stores") is not None:
+        search["vector_stores"] = inline_vector_stores(search["vector_stores"], "tool_resources.file_search.vector_stores")
+    await services(request).vector_stores.check_resources(resources)

@@ -1,0 +1,40 @@
+"""Every failure answered in OpenAI's error shape: API errors, unknown URLs and methods, unexpected exceptions."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..core.errors import APIError
+
+log = logging.getLogger("asst_tui.server")
+
+
+def error_response(exc: APIError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, APIError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"Unknown request URL: {request.method} {request.url.path}."
+        return error_response(APIError(404, message, code="unknown_url"))
+    if exc.status_code == 405:
+        return error_response(APIError(405, f"Method {request.method} is not allowed on {request.url.path}.", code="method_not_allowed"))
+    return error_response(APIError(exc.status_code, str(exc.detail)))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(APIError(500, "The server had an error while processing your request.", type="server_error", code="server_error"))
+
+
+EXCEPTION_HANDLERS = {APIError: _api_error, HTTPException: _http_error, Exception: _unexpected_error}

@@ -1,0 +1,30 @@
+"""The whole HTTP API as one ASGI app: every resource's routes, the error handlers, the /v1 prefix and key check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
+
+from .assistants import ASSISTANT_ROUTES
+from .common import Services
+from .error_responses import EXCEPTION_HANDLERS
+from .files import FILE_ROUTES
+from .prefix import ApiPrefix
+from .runs import RUN_ROUTES
+from .threads import THREAD_ROUTES
+from .vector_stores import VECTOR_STORE_ROUTES
+
+# Runs first: POST /threads/runs (create a thread and run it) must not match POST /threads/{thread_id}.
+ROUTES = [*ASSISTANT_ROUTES, *RUN_ROUTES, *THREAD_ROUTES, *FILE_ROUTES, *VECTOR_STORE_ROUTES]
+
+
+def http_app(services: Services, api_key: str | None, lifespan: Callable[[Starlette], AbstractAsyncContextManager[Any]]) -> ASGIApp:
+    """The API over `services`, under /v1 (and Azure's /openai), with `lifespan` around the server's life."""
+    app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+    app.router.redirect_slashes = False  # a redirect would drop the /v1 prefix; an unknown URL is a 404
+    app.state.server = services
+    return ApiPrefix(app, api_key)
