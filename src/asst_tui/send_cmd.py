@@ -13,6 +13,7 @@ from argparse import Namespace
 from typing import TYPE_CHECKING, Any
 
 from .cmd_support import command_connection, command_profile, report
+from .protocol import ACTIVE_RUN_STATUSES
 from .registry import Registry
 from .tui.text import visible
 
@@ -183,10 +184,8 @@ class Turn:
         return outputs
 
     async def _wait(self) -> dict[str, Any]:
-        from .client.backend import ACTIVE_STATUSES
-
         run = await self.backend.retrieve_run(self.thread_id, self.run_id)
-        while run.get("status") in ACTIVE_STATUSES - {"requires_action"}:
+        while run.get("status") in ACTIVE_RUN_STATUSES - {"requires_action"}:
             await asyncio.sleep(POLL_SECONDS)
             run = await self.backend.retrieve_run(self.thread_id, self.run_id)
         if run.get("status") == "requires_action":

@@ -28,12 +28,12 @@ from ..client.events import (
     Usage,
 )
 from ..client.stream import required_calls
+from ..protocol import ACTIVE_RUN_STATUSES
 from .text import visible
 
 if TYPE_CHECKING:
     from .app import AsstApp
 
-ACTIVE = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 POLL_SECONDS = 1.0
 YIELD_SECONDS = 0.005  # the longest the stream is read without giving the event loop a turn (a key
 # or a frame waits at most this long for it; at 1/60 s frame gaps and keypress latency were ~2x longer)
@@ -191,7 +191,7 @@ class RunFlow:
     async def watch(self, run: dict[str, Any] | None) -> None:
         """Follow a run we have no stream for (opened thread, dropped stream) by polling it."""
         try:
-            while run is not None and run.get("status") in ACTIVE:
+            while run is not None and run.get("status") in ACTIVE_RUN_STATUSES:
                 self.run_id = run["id"]
                 self.app.active_run_started(self)
                 self.app.set_run_status(run["status"])

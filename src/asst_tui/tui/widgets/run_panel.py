@@ -28,6 +28,7 @@ from asst_tui.client.events import (
     ToolCallStarted,
     Usage,
 )
+from asst_tui.protocol import TERMINAL_RUN_STATUSES
 from asst_tui.tui.text import format_arguments, literal, visible
 
 NO_RUN = "No run going (F5 shows the thread's earlier runs)"
@@ -43,7 +44,6 @@ _STATUS_CLASS = {
     "incomplete": "waiting",
     "requires_action": "waiting",
 }
-_TERMINAL = ("completed", "failed", "cancelled", "expired", "incomplete")
 
 
 def _elapsed(seconds: float) -> str:
@@ -366,7 +366,7 @@ class RunPanel(VerticalScroll):
             if run.get(key):
                 self._add_status(status, run[key])
         status = run.get("status", "")
-        if status in _TERMINAL:
+        if status in TERMINAL_RUN_STATUSES:
             at = run.get(f"{status}_at") or (self._timeline[-1][1] if self._timeline else time.time())
             self._add_status(status, at)
         elif status and status not in ("queued", "in_progress"):
