@@ -12,7 +12,7 @@ from .atomic import write_text_atomic
 from .client.assistant_files import DefinitionError, checked, dumps, format_of, read_definition, to_definition
 from .cmd_support import command_connection, command_profile, report
 from .registry import AssistantEntry, Registry
-from .tui.text import visible
+from .safe_text import visible
 
 if TYPE_CHECKING:
     from .client.backend import Backend

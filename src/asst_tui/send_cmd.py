@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .cmd_support import command_connection, command_profile, report
 from .protocol import ACTIVE_RUN_STATUSES
 from .registry import Registry
-from .tui.text import visible
+from .safe_text import visible
 
 if TYPE_CHECKING:
     from .client.backend import Backend

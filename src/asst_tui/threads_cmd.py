@@ -10,7 +10,7 @@ from argparse import Namespace
 
 from .cmd_support import command_profile
 from .registry import Registry
-from .tui.text import visible
+from .safe_text import visible
 
 
 def run_threads(args: Namespace) -> int:
