@@ -12,14 +12,14 @@ import sys
 from argparse import Namespace
 from typing import TYPE_CHECKING, Any
 
-from .cmd_support import command_connection, command_profile, report
-from .protocol import ACTIVE_RUN_STATUSES
-from .registry import Registry
-from .safe_text import visible
+from ..protocol import ACTIVE_RUN_STATUSES
+from ..registry import Registry
+from ..safe_text import visible
+from .support import command_connection, command_profile, report
 
 if TYPE_CHECKING:
-    from .client.backend import Backend
-    from .config import Profile
+    from ..client.backend import Backend
+    from ..config import Profile
 
 POLL_SECONDS = 1.0
 
@@ -62,8 +62,8 @@ def _known_assistant(registry: Registry, profile: Profile, thread_id: str | None
 
 
 async def _send(profile: Profile, registry: Registry, thread_id: str | None, assistant_id: str, text: str) -> int:
-    from .client.errors import BackendError
-    from .tui.bootstrap import new_thread
+    from ..client.errors import BackendError
+    from ..tui.bootstrap import new_thread
 
     connection = await command_connection(profile)
     if connection is None:
@@ -87,7 +87,7 @@ async def _send(profile: Profile, registry: Registry, thread_id: str | None, ass
 
 
 def _verdict(run: dict[str, Any] | None) -> int:
-    from .client.run_info import end_reason
+    from ..client.run_info import end_reason
 
     if run is None:
         return 1
@@ -110,7 +110,7 @@ class Turn:
 
     async def follow(self, events: Any) -> dict[str, Any] | None:
         """Consume streams until the run ends; None when it had to be given up (after saying why)."""
-        from .client.events import RequiresAction, RunEnded, StreamError
+        from ..client.events import RequiresAction, RunEnded, StreamError
 
         while True:
             end = await self._consume(events)
@@ -131,7 +131,7 @@ class Turn:
                 return None
 
     async def _consume(self, events: Any) -> Any:
-        from .client.events import MessageStarted, RequiresAction, RunEnded, RunStatusChanged, StreamError, TextDelta, ToolCallDone
+        from ..client.events import MessageStarted, RequiresAction, RunEnded, RunStatusChanged, StreamError, TextDelta, ToolCallDone
 
         async for event in events:
             if isinstance(event, TextDelta):
@@ -160,7 +160,7 @@ class Turn:
 
     async def _answer(self, waiting: Any) -> list[dict[str, str]] | None:
         """Outputs from auto handlers for every call; else cancel the run and say why (None)."""
-        from .client.handlers import handler_env, run_handler
+        from ..client.handlers import handler_env, run_handler
 
         handlers = self.profile.handlers
         missing = sorted({_name(call) for call in waiting.tool_calls if not _auto(handlers.get(_name(call)))})
