@@ -63,7 +63,7 @@ def _known_assistant(registry: Registry, profile: Profile, thread_id: str | None
 
 async def _send(profile: Profile, registry: Registry, thread_id: str | None, assistant_id: str, text: str) -> int:
     from ..client.errors import BackendError
-    from ..tui.bootstrap import new_thread
+    from ..session.choose import new_thread
 
     connection = await command_connection(profile)
     if connection is None:

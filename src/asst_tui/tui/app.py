@@ -18,7 +18,8 @@ from textual.widgets import Footer
 from .. import paths
 from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
-from . import bootstrap
+from ..session.choose import choose_assistant, first_thread, new_thread, remember_assistant
+from ..session.connection import connect, effective_profile
 from .file_actions import FILE_BINDINGS, FileActions
 from .gc_policy import GcPolicy
 from .manage_actions import MANAGE_BINDINGS, ManageActions
@@ -33,7 +34,7 @@ from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from ..client.errors import BackendError
-    from .bootstrap import Connection
+    from ..session.connection import Connection
     from .run_flow import RunFlow
 
 PAGE_SIZE = 40
@@ -190,7 +191,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         from ..client.errors import BackendError
 
         try:
-            self.profile = bootstrap.effective_profile(self.config.profile(self.options.profile), self.options.base_url)
+            self.profile = effective_profile(self.config.profile(self.options.profile), self.options.base_url)
         except ConfigError as error:
             self.notify(visible(f"{error}; using 'local'."), title="Unknown profile", severity="error", markup=False)
             self.profile = self.config.profile("local")
@@ -200,12 +201,12 @@ class AsstApp(FileActions, ManageActions, App[None]):
             self.notify(visible(self.registry.problem), title="Registry", severity="warning", markup=False)
         self.refresh_sidebar()
         try:
-            self.connection = await bootstrap.connect(self.profile)
+            self.connection = await connect(self.profile)
             backend = self.connection.backend
             self.status_line.engine = self.connection.engine_label
             if self.connection.notice:
                 self.notify(visible(self.connection.notice), title="Engine", severity="warning", timeout=20, markup=False)
-            assistant, created = await bootstrap.choose_assistant(
+            assistant, created = await choose_assistant(
                 backend, self.registry, self.profile, self.options.assistant
             )
         except BackendError as error:
@@ -223,7 +224,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
             await self.show_problem(
                 "This backend has no assistant yet.", "Start with --assistant ID, or set default_assistant in the profile."
             )
-        thread_id = bootstrap.first_thread(self.registry, self.identity, self.options.thread)
+        thread_id = first_thread(self.registry, self.identity, self.options.thread)
         if thread_id is None:
             thread_id = await self._create_thread()
         if thread_id:
@@ -238,7 +239,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         from ..client.errors import BackendError
 
         try:
-            return await bootstrap.new_thread(
+            return await new_thread(
                 self.connection.backend, self.registry, self.identity, self.assistant and self.assistant["id"]
             )
         except BackendError as error:
@@ -465,7 +466,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
         )
         assistant = next((a for a in assistants if a["id"] == chosen), None)
         if assistant:
-            bootstrap.remember_assistant(self.registry, self.identity, assistant)
+            remember_assistant(self.registry, self.identity, assistant)
             self.use_assistant(assistant)
 
     # --- sending and runs ---------------------------------------------------------------------
