@@ -297,7 +297,6 @@ class AsstApp(FileActions, ManageActions, App[None]):
 
     async def _pick_up_run(self, thread_id: str) -> None:
         from ..client.errors import BackendError
-        from .run_flow import RunFlow
 
         try:
             run = await self.connection.backend.active_run(thread_id)
@@ -305,9 +304,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
             await self.show_problem(error.message, error.hint)
             return
         if run is not None:
-            flow = RunFlow(self, thread_id)
-            self.run_panel.start_run(run["id"])
-            await flow.watch(run)
+            await self._new_flow(thread_id).session.watch(run)
 
     async def reload_messages(self) -> None:
         """Catch up with the open thread's newest messages (a run we had no stream for has ended)."""
@@ -504,25 +501,23 @@ class AsstApp(FileActions, ManageActions, App[None]):
 
     async def _send(self, text: str) -> None:
         from ..client.errors import BackendError
-        from .run_flow import RunFlow
 
         if self.assistant is None:
             self.prompt.restore_draft(text)
             await self.show_problem("There is no assistant to send to.", "Switch assistant with F4.")
             return
         thread_id = self.thread_id
-        flow = RunFlow(self, thread_id)
+        flow = self._new_flow(thread_id)
         self.flow = flow
         self.set_run_status("queued")
         sent = await self.chat.add_message("user", visible(text), created_at=time.time())
-        backend = self.connection.backend
         attached = self.take_attachments()
         try:
-            message = await backend.add_message(thread_id, text, [a.param() for a in attached] or None)
+            message = await flow.session.add_message(text, [a.param() for a in attached] or None)
             self.chat.set_message_id(sent, message["id"])
             self._record_activity(thread_id, text)
             overrides = self.next_run_params()
-            await flow.follow(backend.stream_run(thread_id, self.assistant["id"], **overrides))
+            await flow.session.start(self.assistant["id"], **overrides)
             self.run_overrides_used(overrides)
         except BackendError as error:
             self.run_finished(flow)
@@ -536,6 +531,11 @@ class AsstApp(FileActions, ManageActions, App[None]):
         finally:
             if self.flow is flow and flow.run_id is None:
                 self.run_finished(flow)
+
+    def _new_flow(self, thread_id: str) -> RunFlow:
+        from .run_flow import RunFlow
+
+        return RunFlow(self, self.connection.backend, thread_id, self.chat, self.run_panel)
 
     def _record_activity(self, thread_id: str, text: str) -> None:
         self.registry.set_title_if_empty(self.identity, thread_id, text)
@@ -589,7 +589,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
     def action_answer_function_call(self) -> None:
         flow = self.flow
         if flow is not None and flow.waiting is not None:
-            self.run_worker(flow.reopen, group="run", exclusive=True)
+            self.run_worker(flow.session.resume, group="run", exclusive=True)
 
     async def action_cancel_run(self) -> None:
         await self.cancel_active_run()
@@ -604,11 +604,10 @@ class AsstApp(FileActions, ManageActions, App[None]):
             self.notify("The run has not started yet; try Esc again in a moment.")
             return
         if flow.waiting is not None:  # no stream follows it: cancel and poll it to its end
-            self.run_worker(flow.cancel, group="run", exclusive=True)
+            self.run_worker(flow.session.cancel_waiting, group="run", exclusive=True)
             return
-        self.set_run_status("cancelling")
         try:
-            await self.connection.backend.cancel_run(flow.thread_id, flow.run_id)
+            await flow.session.request_cancel()
         except BackendError as error:
             await self.show_problem(error.message, error.hint)
 
