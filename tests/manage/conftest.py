@@ -14,7 +14,7 @@ from asst_tui.client.backend import Backend
 from asst_tui.registry import Registry
 from asst_tui.server import EmbeddedServer, ServerConfig, start_server
 
-from ..tui.conftest import home, no_openai_key  # noqa: F401 - the same private home for these tests
+from ..tui.conftest import home, no_openai_key, shared_servers  # noqa: F401 - the same private home and shared servers
 from ..tui.helpers import wait_for, write_config  # noqa: F401 - re-exported for the test modules
 
 IDENTITY = "test@embedded"

@@ -9,11 +9,16 @@ from pathlib import Path
 
 import openai
 
-from asst_tui.config import load_config
+from asst_tui.config import ConfigError, load_config
+from asst_tui.registry import Registry
+from asst_tui.session.connection import effective_profile
 from asst_tui.tui.app import AsstApp
 from asst_tui.tui.widgets.chat_message import MessageView
 
+from .shared_servers import SharedServers
+
 SIZE = (120, 36)
+SHARED: SharedServers | None = None  # set for the test session by the `shared_servers` fixture (conftest.py)
 
 
 def write_config(home: Path, text: str) -> Path:
@@ -24,10 +29,21 @@ def write_config(home: Path, text: str) -> Path:
     return path
 
 
-def make_app(**options: str | None) -> AsstApp:
+def make_app(*, fresh_server: bool = False, **options: str | None) -> AsstApp:
+    """The app as `asst-tui` builds it, on the shared server (see shared_servers.py) unless `fresh_server`."""
     config, problems = load_config()
     defaults = {"profile": None, "base_url": None, "assistant": None, "thread": None, "theme": None}
-    return AsstApp(config, problems, Namespace(**{**defaults, **options}))
+    options = Namespace(**{**defaults, **options})
+    if fresh_server or SHARED is None:
+        return AsstApp(config, problems, options)
+    try:
+        profile = effective_profile(config.profile(options.profile), options.base_url)
+    except ConfigError:  # an unknown profile: the app says so, falls back to 'local' and starts its own server
+        return AsstApp(config, problems, options)
+    registry = Registry()
+    registry.load()
+    SHARED.give_assistant(profile, registry)
+    return AsstApp(config, problems, options, connect=SHARED.connect)
 
 
 async def wait_for(pilot, condition: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
@@ -88,4 +104,4 @@ def assistant_texts(app: AsstApp) -> list[str]:
 
 def sdk_client(app: AsstApp) -> openai.AsyncOpenAI:
     """Another client of the app's embedded server, as a script using the openai SDK would be."""
-    return openai.AsyncOpenAI(base_url=app.connection.server.base_url, api_key="test", max_retries=0)
+    return openai.AsyncOpenAI(base_url=app.connection.backend.base_url, api_key="test", max_retries=0)

@@ -20,7 +20,7 @@ from .helpers import (
 
 
 async def test_first_run_creates_demo_assistant_thread_and_welcome(home):
-    app = make_app()
+    app = make_app(fresh_server=True)  # a first run: the server has no assistant yet
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app.assistant["name"] == "Demo assistant"

@@ -40,7 +40,7 @@ async def test_save_transcript_writes_markdown_and_json(home):
 
 
 async def test_export_command_starts_the_embedded_server(home):
-    app = make_app()
+    app = make_app(fresh_server=True)  # the command starts the server on the same data dir the app used
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, "export me")

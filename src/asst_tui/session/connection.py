@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ..client.backend import Backend
 
 DEMO_DELAY_MS = 15  # the demo engine's pace per word when the profile does not set one
+
+Connect = Callable[[Profile], Awaitable["Connection"]]
+"""How a front end gets its backend for a profile: `connect` below, or (in tests) a shared server's."""
 
 
 @dataclass

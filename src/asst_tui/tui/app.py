@@ -34,7 +34,7 @@ from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from ..client.errors import BackendError
-    from ..session.connection import Connection
+    from ..session.connection import Connect, Connection
     from .run_flow import RunFlow
 
 PAGE_SIZE = 40
@@ -90,9 +90,13 @@ class AsstApp(FileActions, ManageActions, App[None]):
         config: Config,
         config_problems: Iterable[ConfigProblem] = (),
         options: Namespace | None = None,
+        *,
+        connect: Connect = connect,
     ) -> None:
+        """`connect` gives the backend for the profile (default: start the embedded server when it needs one)."""
         super().__init__()
         self.config = config
+        self._connect = connect
         self.startup_problems = [str(problem) for problem in config_problems]
         self.options = options or Namespace(profile=None, base_url=None, assistant=None, thread=None, theme=None)
         self.registry = Registry()
@@ -201,7 +205,7 @@ class AsstApp(FileActions, ManageActions, App[None]):
             self.notify(visible(self.registry.problem), title="Registry", severity="warning", markup=False)
         self.refresh_sidebar()
         try:
-            self.connection = await connect(self.profile)
+            self.connection = await self._connect(self.profile)
             backend = self.connection.backend
             self.status_line.engine = self.connection.engine_label
             if self.connection.notice:
