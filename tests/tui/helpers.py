@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
 
 import openai
+from rich.cells import cell_len
+from rich.segment import Segment
+from textual.app import App
+from textual.geometry import Region
 
 from asst_tui.config import ConfigError, load_config
 from asst_tui.registry import Registry
 from asst_tui.session.connection import effective_profile
 from asst_tui.tui.app import AsstApp
+from asst_tui.tui.textual_compat import notifications as shown_notifications
 from asst_tui.tui.widgets.chat_message import MessageView
 
 from .shared_servers import SharedServers
@@ -94,8 +101,45 @@ def notes(app: AsstApp) -> list[str]:
     return [view.source for view in app.chat.query(MessageView) if view.role == "note"]
 
 
-def notifications(app: AsstApp) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
+def notifications(app: App) -> list[str]:
+    return [str(notification.message) for notification in shown_notifications(app)]
+
+
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?textLength="([\d.]+)"[^>]*?-line-(\d+)\)">(.*?)</text>', re.DOTALL)
+
+
+def screen_segments(app: App) -> list[Segment]:
+    """The styled segments the widgets on the screen render (Widget.render_lines, public API)."""
+    return [
+        segment
+        for widget in app.screen.query("*")
+        if widget.region
+        for strip in widget.render_lines(Region(0, 0, *widget.outer_size))
+        for segment in strip
+    ]
+
+
+def screen_text(app: App) -> str:
+    """What the screen shows, one line per row, read from the app's own SVG screenshot (public API)."""
+    rows: dict[int, dict[int, str]] = {}
+    for x, length, row, escaped in _SVG_TEXT.findall(app.export_screenshot()):
+        text = html.unescape(escaped).replace("\xa0", " ").rstrip("\n")
+        if not text:
+            continue
+        column = round(float(x) / (float(length) / len(text)))
+        cells = rows.setdefault(int(row), {})
+        for char in text:
+            cells[column] = char
+            column += cell_len(char)
+    lines = []
+    for row in range(max(rows, default=-1) + 1):
+        cells = rows.get(row, {})
+        line, column = "", 0
+        for at in sorted(cells):
+            line += " " * max(0, at - column) + cells[at]
+            column = at + cell_len(cells[at])
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def assistant_texts(app: AsstApp) -> list[str]:

@@ -24,12 +24,12 @@ from .helpers import (
     notes,
     ready,
     run_done,
+    screen_text,
     sdk_client,
     send,
     wait_for,
     write_config,
 )
-from .test_text import screen_text
 
 ASSISTANT = {"id": "asst_s", "object": "assistant", "created_at": 0, "name": "Scripted", "model": "m",
              "instructions": None, "description": None, "tools": [], "metadata": {}}

@@ -22,7 +22,7 @@ from asst_tui.client.events import (
 )
 from asst_tui.tui.widgets.run_panel import CodeCallView, FileItem, RunPanel
 
-from .test_text import screen_segments, screen_text
+from .helpers import screen_segments, screen_text
 
 T0 = time.time() - 10
 CODE = ["import math\n", "def area(r):\n", "    return math.pi * r ** 2\n", "print(area(2))\n"]
