@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from asst_tui.tui.widgets.chat_message import MessageView
-from asst_tui.tui.widgets.run_panel import CodeCallView
+from asst_tui.tui.widgets.tool_calls import CodeCallView
 
 from .helpers import (
     SIZE,

@@ -16,7 +16,7 @@ from .text import visible
 
 if TYPE_CHECKING:
     from .widgets.chat_message import FileLink
-    from .widgets.run_panel import RunPanel
+    from .widgets.tool_calls import FileItem
 
 # Shift+F2 and Shift+F3 arrive as F14 and F15 (ESC [1;2Q, ESC [1;2R); the plain F-keys are all taken.
 FILE_BINDINGS = [
@@ -91,7 +91,7 @@ class FileActions:
     def on_file_link_save_requested(self, event: FileLink.SaveRequested) -> None:
         self.save_file(event.file_id)
 
-    def on_run_panel_save_file(self, event: RunPanel.SaveFile) -> None:
+    def on_file_item_save_requested(self, event: FileItem.SaveRequested) -> None:
         self.save_file(event.file_id)
 
     @work(group="files")
