@@ -1,9 +1,9 @@
 """Instruments for a running Textual app: painted frames, event-loop lag, resident memory.
 
-Frames are timed by wrapping the app's `_display`, which every screen refresh goes through with the
-compositor's update: once per painted frame, headless or not (headless, the update is computed and
-then dropped instead of being written to the terminal). A frame painted inside `batch_update()` is
-not shown, so it is not counted.
+Frames are timed by textual_compat.after_each_frame (it wraps the app's private `_display`, which every
+screen refresh goes through with the compositor's update): once per painted frame, headless or not
+(headless, the update is computed and then dropped instead of being written to the terminal). A frame
+painted inside `batch_update()` is not shown, so it is not counted.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 
 from textual.app import App
 
+from asst_tui.tui.textual_compat import after_each_frame
+
 LAG_INTERVAL = 0.01  # seconds between event-loop lag probes
 
 
@@ -25,18 +27,13 @@ class FrameClock:
     def __init__(self, app: App[Any], on_frame: Callable[[float], None] | None = None) -> None:
         self.times: list[float] = []
         self.on_frame = on_frame
-        original = app._display
+        after_each_frame(app, self._painted)
 
-        def display(screen: Any, renderable: Any) -> None:
-            shown = renderable is not None and not app._batch_count
-            original(screen, renderable)
-            if shown:
-                now = time.perf_counter()
-                self.times.append(now)
-                if self.on_frame is not None:
-                    self.on_frame(now)
-
-        app._display = display  # type: ignore[method-assign]
+    def _painted(self, screen: Any) -> None:
+        now = time.perf_counter()
+        self.times.append(now)
+        if self.on_frame is not None:
+            self.on_frame(now)
 
     def gaps_ms(self, start: float, end: float) -> list[float]:
         """Milliseconds between consecutive frames painted in [start, end] (start and end count as frames)."""

@@ -105,23 +105,23 @@ def _assistant_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "serve":
-        from .serve_cmd import run_serve
+        from .commands.serve import run_serve
 
         return run_serve(_serve_parser().parse_args(args[1:]))
     if args and args[0] == "export":
-        from .export_cmd import run_export
+        from .commands.export import run_export
 
         return run_export(_export_parser().parse_args(args[1:]))
     if args and args[0] == "threads":
-        from .threads_cmd import run_threads
+        from .commands.threads import run_threads
 
         return run_threads(_threads_parser().parse_args(args[1:]))
     if args and args[0] == "send":
-        from .send_cmd import run_send
+        from .commands.send import run_send
 
         return run_send(_send_parser().parse_args(args[1:]))
     if args and args[0] == "assistant":
-        from .assistant_cmd import run_assistant
+        from .commands.assistant import run_assistant
 
         return run_assistant(_assistant_parser().parse_args(args[1:]))
     options = _tui_parser().parse_args(args)

@@ -7,3 +7,5 @@ ACTIVE_RUN_STATUSES = frozenset({"queued", "in_progress", "requires_action", "ca
 # A run in one of these has ended for good.
 TERMINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
 RUN_STATUSES = ACTIVE_RUN_STATUSES | TERMINAL_RUN_STATUSES
+# A run step in one of these has ended (a step is never incomplete: its run is).
+TERMINAL_STEP_STATUSES = frozenset({"completed", "failed", "cancelled", "expired"})

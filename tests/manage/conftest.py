@@ -14,8 +14,8 @@ from asst_tui.client.backend import Backend
 from asst_tui.registry import Registry
 from asst_tui.server import EmbeddedServer, ServerConfig, start_server
 
-from ..tui.conftest import home, no_openai_key  # noqa: F401 - the same private home for these tests
-from ..tui.helpers import wait_for, write_config  # noqa: F401 - re-exported for the test modules
+from ..tui.conftest import home, no_openai_key, shared_servers  # noqa: F401 - the same private home and shared servers
+from ..tui.helpers import screen_text, wait_for, write_config  # noqa: F401 - re-exported for the test modules
 
 IDENTITY = "test@embedded"
 
@@ -52,7 +52,3 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen(), self.results.append)
-
-
-def screen_text(app: App) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

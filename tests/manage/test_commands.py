@@ -10,6 +10,7 @@ import pytest
 
 from asst_tui.cli import main
 
+from ..tui.test_errors import scripted  # noqa: F401 - a server whose run stream drops mid-reply
 from .conftest import write_config
 
 DEFINITION = '''\
@@ -159,3 +160,10 @@ def test_a_command_whose_embedded_server_cannot_start_says_why(home, capsys) -> 
     assert status == 1
     assert "Could not start the embedded server: The data dir" in err and "in use by another asst-tui server" in err
     assert "Traceback" not in err
+
+
+def test_send_follows_a_run_on_after_its_stream_drops(home, capsys, scripted) -> None:
+    status, out, err = run(capsys, "send", "--base-url", scripted.base_url, "--assistant", "asst_s", "thread_s", "tell me")
+    assert status == 0, err
+    assert out == "The whole\n"  # what streamed before the drop; the run's end came from polling it
+    assert "Waiting for the run to end…" in err and "Traceback" not in err

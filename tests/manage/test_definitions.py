@@ -10,7 +10,7 @@ import pytest
 from asst_tui.client.assistant_files import DefinitionError, checked, dumps, loads, parse_functions, to_definition
 from asst_tui.client.schema_check import SchemaProblem, check_parameters
 from asst_tui.config import FunctionHandler, load_config, save_config
-from asst_tui.tui.bootstrap import DEMO_ASSISTANT
+from asst_tui.session.choose import DEMO_ASSISTANT
 
 ASSISTANT = {
     "id": "asst_1", "object": "assistant", "created_at": 1, "name": "Writer", "description": None, "model": "demo",

@@ -12,6 +12,7 @@ from asst_tui.client.handlers import handler_env
 from asst_tui.config import FunctionHandler
 from asst_tui.tui.handler_flow import run_handlers
 from asst_tui.tui.screens.handler_confirm import HandlerConfirmScreen
+from asst_tui.tui.textual_compat import notifications as shown_notifications
 
 from .conftest import screen_text, wait_for
 
@@ -40,14 +41,15 @@ class Runner(App[None]):
 
 
 def notes(app: App) -> str:
-    return "\n".join(str(n.message) for n in app._notifications)
+    return "\n".join(str(n.message) for n in shown_notifications(app))
 
 
 async def test_confirmed_handler_runs_declined_one_does_not_and_failure_is_reported() -> None:
     calls = [call("c1", "echo", '{"city": "[red]Oslo"}'), call("c2", "fail"), call("c3", "echo"), call("c4", "manual")]
     app = Runner(calls, {"echo": ECHO, "fail": FAIL})
     async with app.run_test(size=(110, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, HandlerConfirmScreen), what="the first question")
+        await wait_for(pilot, lambda: isinstance(app.screen, HandlerConfirmScreen)
+                       and "Run the local handler for echo?" in screen_text(app), what="the first question shown")
         shown = screen_text(app)
         assert "Run the local handler for echo?" in shown and "import sys; print" in shown
         assert '"city": "[red]Oslo"' in shown and "timeout 30 s" in shown

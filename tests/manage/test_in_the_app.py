@@ -16,6 +16,7 @@ from asst_tui.tui.screens.run_inspector import RunInspectorScreen
 from asst_tui.tui.screens.run_overrides import RunOverridesScreen
 from asst_tui.tui.screens.run_steps import RunStepsScreen
 from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
+from asst_tui.tui.textual_compat import notifications as shown_notifications
 
 from ..tui.helpers import SIZE, assistant_texts, make_app, ready, run_done, send, wait_for
 from .conftest import screen_text, write_config
@@ -50,8 +51,8 @@ async def test_overrides_reach_the_run_then_reset_unless_pinned(home) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, RunOverridesScreen), what="the overrides")
         await fill(pilot, model="demo-large", temperature="0.5", max_completion_tokens="500", additional_instructions="Be terse.")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: not isinstance(app.screen, RunOverridesScreen), what="applied")
-        assert "overrides model=demo-large" in screen_text(app)
+        await wait_for(pilot, lambda: not isinstance(app.screen, RunOverridesScreen)
+                       and "overrides model=demo-large" in screen_text(app), what="applied and shown")
 
         await send(pilot, "hello")
         await run_done(pilot)
@@ -89,8 +90,8 @@ async def test_handler_runs_after_confirmation_reports_failure_and_sees_no_key(h
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, 'get_current_temperature {"location": "Paris", "unit": "celsius"}')
-        await wait_for(pilot, lambda: isinstance(app.screen, HandlerConfirmScreen), what="the question")
-        assert "Run the local handler for get_current_temperature?" in screen_text(app)
+        await wait_for(pilot, lambda: isinstance(app.screen, HandlerConfirmScreen)
+                       and "Run the local handler for get_current_temperature?" in screen_text(app), what="the question shown")
         assert app.flow.drafts == {}  # not run before the answer
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="the prompt")
@@ -104,7 +105,7 @@ async def test_handler_runs_after_confirmation_reports_failure_and_sees_no_key(h
         await wait_for(pilot, lambda: isinstance(app.screen, HandlerConfirmScreen), what="the question")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="the prompt")
-        notes = "\n".join(str(n.message) for n in app._notifications)
+        notes = "\n".join(str(n.message) for n in shown_notifications(app))
         assert "The handler for get_current_temperature exited with status 3" in notes
         [area] = app.screen.query(TextArea)
         error = json.loads(area.text)
@@ -160,7 +161,7 @@ async def test_assistants_inspector_and_keys_from_the_app(home) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, RunInspectorScreen) and app.screen.runs, what="the runs")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RunStepsScreen) and app.screen.steps is not None, what="the steps")
-        await pilot.pause(0.1)
-        assert "print('from the second', 2 + 2)" in screen_text(app) and "from the second 4" in screen_text(app)
+        await wait_for(pilot, lambda: "from the second 4" in screen_text(app), what="the steps shown")
+        assert "print('from the second', 2 + 2)" in screen_text(app)
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, (RunInspectorScreen, RunStepsScreen)), what="closed")

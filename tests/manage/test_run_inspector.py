@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 
 from asst_tui.client.run_info import end_reason
-from asst_tui.tui.bootstrap import DEMO_ASSISTANT
+from asst_tui.session.choose import DEMO_ASSISTANT
 from asst_tui.tui.screens.run_inspector import RunInspectorScreen
 from asst_tui.tui.screens.run_steps import RunStepsScreen, step_view
 

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from . import helpers
 from .helpers import write_config
+from .shared_servers import SharedServers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
+    """The embedded servers make_app() shares between tests, stopped once the session ends."""
+    servers = SharedServers(tmp_path_factory.mktemp("shared-servers"))
+    helpers.SHARED = servers
+    yield servers
+    helpers.SHARED = None
+    servers.stop()
 
 
 @pytest.fixture(autouse=True)

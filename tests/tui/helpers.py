@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from argparse import Namespace
 from collections.abc import Callable
 from pathlib import Path
 
 import openai
+from rich.cells import cell_len
+from rich.segment import Segment
+from textual.app import App
+from textual.geometry import Region
 
-from asst_tui.config import load_config
+from asst_tui.config import ConfigError, load_config
+from asst_tui.registry import Registry
+from asst_tui.session.connection import effective_profile
 from asst_tui.tui.app import AsstApp
+from asst_tui.tui.textual_compat import notifications as shown_notifications
 from asst_tui.tui.widgets.chat_message import MessageView
 
+from .shared_servers import SharedServers
+
 SIZE = (120, 36)
+SHARED: SharedServers | None = None  # set for the test session by the `shared_servers` fixture (conftest.py)
 
 
 def write_config(home: Path, text: str) -> Path:
@@ -24,10 +36,21 @@ def write_config(home: Path, text: str) -> Path:
     return path
 
 
-def make_app(**options: str | None) -> AsstApp:
+def make_app(*, fresh_server: bool = False, **options: str | None) -> AsstApp:
+    """The app as `asst-tui` builds it, on the shared server (see shared_servers.py) unless `fresh_server`."""
     config, problems = load_config()
     defaults = {"profile": None, "base_url": None, "assistant": None, "thread": None, "theme": None}
-    return AsstApp(config, problems, Namespace(**{**defaults, **options}))
+    options = Namespace(**{**defaults, **options})
+    if fresh_server or SHARED is None:
+        return AsstApp(config, problems, options)
+    try:
+        profile = effective_profile(config.profile(options.profile), options.base_url)
+    except ConfigError:  # an unknown profile: the app says so, falls back to 'local' and starts its own server
+        return AsstApp(config, problems, options)
+    registry = Registry()
+    registry.load()
+    SHARED.give_assistant(profile, registry)
+    return AsstApp(config, problems, options, connect=SHARED.connect)
 
 
 async def wait_for(pilot, condition: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
@@ -78,8 +101,45 @@ def notes(app: AsstApp) -> list[str]:
     return [view.source for view in app.chat.query(MessageView) if view.role == "note"]
 
 
-def notifications(app: AsstApp) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
+def notifications(app: App) -> list[str]:
+    return [str(notification.message) for notification in shown_notifications(app)]
+
+
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([\d.]+)"[^>]*?textLength="([\d.]+)"[^>]*?-line-(\d+)\)">(.*?)</text>', re.DOTALL)
+
+
+def screen_segments(app: App) -> list[Segment]:
+    """The styled segments the widgets on the screen render (Widget.render_lines, public API)."""
+    return [
+        segment
+        for widget in app.screen.query("*")
+        if widget.region
+        for strip in widget.render_lines(Region(0, 0, *widget.outer_size))
+        for segment in strip
+    ]
+
+
+def screen_text(app: App) -> str:
+    """What the screen shows, one line per row, read from the app's own SVG screenshot (public API)."""
+    rows: dict[int, dict[int, str]] = {}
+    for x, length, row, escaped in _SVG_TEXT.findall(app.export_screenshot()):
+        text = html.unescape(escaped).replace("\xa0", " ").rstrip("\n")
+        if not text:
+            continue
+        column = round(float(x) / (float(length) / len(text)))
+        cells = rows.setdefault(int(row), {})
+        for char in text:
+            cells[column] = char
+            column += cell_len(char)
+    lines = []
+    for row in range(max(rows, default=-1) + 1):
+        cells = rows.get(row, {})
+        line, column = "", 0
+        for at in sorted(cells):
+            line += " " * max(0, at - column) + cells[at]
+            column = at + cell_len(cells[at])
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 def assistant_texts(app: AsstApp) -> list[str]:
@@ -88,4 +148,4 @@ def assistant_texts(app: AsstApp) -> list[str]:
 
 def sdk_client(app: AsstApp) -> openai.AsyncOpenAI:
     """Another client of the app's embedded server, as a script using the openai SDK would be."""
-    return openai.AsyncOpenAI(base_url=app.connection.server.base_url, api_key="test", max_retries=0)
+    return openai.AsyncOpenAI(base_url=app.connection.backend.base_url, api_key="test", max_retries=0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from asst_tui.tui.widgets.chat_message import MessageView
-from asst_tui.tui.widgets.run_panel import CodeCallView
+from asst_tui.tui.widgets.tool_calls import CodeCallView
 
 from .helpers import (
     SIZE,
@@ -20,7 +20,7 @@ from .helpers import (
 
 
 async def test_first_run_creates_demo_assistant_thread_and_welcome(home):
-    app = make_app()
+    app = make_app(fresh_server=True)  # a first run: the server has no assistant yet
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert app.assistant["name"] == "Demo assistant"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asst_tui.tui.app import PAGE_SIZE
+from asst_tui.tui.thread_actions import PAGE_SIZE
 from asst_tui.tui.widgets.chat_message import MessageView
 
 from .helpers import SIZE, assistant_texts, make_app, ready, run_done, sdk_client, send, wait_for, write_config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asst_tui.tui.textual_compat import after_each_frame, visible_widgets
 from asst_tui.tui.widgets.chat import PAGE, WINDOW
 from asst_tui.tui.widgets.chat_message import MessageView
 
@@ -30,17 +31,13 @@ class Frames:
 
     def __init__(self, app) -> None:
         self.shown: list[dict[str, int]] = []
-        original = app._display
         chat = app.chat
 
-        def display(screen, renderable) -> None:
-            original(screen, renderable)
-            if renderable is not None and not app._batch_count:
-                visible = screen._compositor.visible_widgets
-                self.shown.append({view.source.split("\n")[0]: region.y for view, (region, _) in visible.items()
-                                   if isinstance(view, MessageView) and view.parent is chat})
+        def painted(screen) -> None:
+            self.shown.append({view.source.split("\n")[0]: region.y for view, (region, _) in visible_widgets(screen).items()
+                               if isinstance(view, MessageView) and view.parent is chat})
 
-        app._display = display
+        after_each_frame(app, painted)
 
     async def scroll(self, pilot, chat, y: float) -> int:
         """Scroll the pane to `y` and return the index of the frame that shows it (a frame painting only the

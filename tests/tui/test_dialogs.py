@@ -9,7 +9,7 @@ from textual.widgets import Button, DataTable
 from asst_tui.tui.screens.dialogs import ConfirmScreen, TextInputScreen
 from asst_tui.tui.screens.help import HelpScreen
 
-from .test_text import screen_text
+from .helpers import screen_text
 
 
 class Host(App[None]):

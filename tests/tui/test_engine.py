@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from asst_tui.config import Profile
-from asst_tui.tui.bootstrap import server_config
+from asst_tui.session.connection import server_config
 from tests.server.scripted_upstream import ScriptedUpstream, text_reply
 
 from .helpers import assistant_texts, make_app, ready, run_done, send, wait_for, write_config

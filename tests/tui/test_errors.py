@@ -24,12 +24,12 @@ from .helpers import (
     notes,
     ready,
     run_done,
+    screen_text,
     sdk_client,
     send,
     wait_for,
     write_config,
 )
-from .test_text import screen_text
 
 ASSISTANT = {"id": "asst_s", "object": "assistant", "created_at": 0, "name": "Scripted", "model": "m",
              "instructions": None, "description": None, "tools": [], "metadata": {}}
@@ -218,7 +218,7 @@ async def test_a_thread_locked_by_another_clients_run(home):
 
 async def test_the_server_stopping_mid_stream(home):
     write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 3\n")
-    app = make_app()
+    app = make_app(fresh_server=True)  # its own server, to stop
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, "/lorem 3000")
@@ -235,7 +235,7 @@ async def test_the_server_stopping_mid_stream(home):
 
 
 async def test_the_embedded_server_process_dying(home):
-    app = make_app()
+    app = make_app(fresh_server=True)  # its own server, to kill
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         os.kill(app.connection.server.pid, signal.SIGKILL)

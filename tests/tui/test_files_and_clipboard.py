@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from asst_tui import paths
-from asst_tui.tui.widgets.run_panel import FileItem
+from asst_tui.tui.widgets.tool_calls import FileItem
 
 from .helpers import SIZE, assistant_texts, make_app, notifications, ready, run_done, send, wait_for
 

@@ -12,8 +12,7 @@ from asst_tui.tui.inline_images import ImageBytes, ImagePreview, UnreadableImage
 from asst_tui.tui.widgets.half_block_image import HalfBlockImage
 from asst_tui.tui.widgets.chat_message import FileLink
 
-from .helpers import SIZE, make_app, ready, run_done, send, wait_for
-from .test_text import screen_text
+from .helpers import SIZE, make_app, ready, run_done, screen_text, send, wait_for
 
 
 def png(width: int, height: int, mode: str = "RGB", colour: object = (200, 30, 30)) -> bytes:

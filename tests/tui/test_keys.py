@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from textual._xterm_parser import XTermParser
+from asst_tui.tui.textual_compat import key_events
 
 from .helpers import SIZE, make_app, ready, run_done
 
 
 async def type_bytes(pilot, data: str) -> None:
     """Feed what a terminal writes for some key presses into the app, as its driver would."""
-    for event in XTermParser().feed(data):
+    for event in key_events(data):
         pilot.app.post_message(event)
         await pilot.pause()
 

@@ -20,9 +20,10 @@ from asst_tui.client.events import (
     ToolCallStarted,
     Usage,
 )
-from asst_tui.tui.widgets.run_panel import CodeCallView, FileItem, RunPanel
+from asst_tui.tui.widgets.run_panel import RunPanel
+from asst_tui.tui.widgets.tool_calls import CodeCallView, FileItem
 
-from .test_text import screen_segments, screen_text
+from .helpers import screen_segments, screen_text
 
 T0 = time.time() - 10
 CODE = ["import math\n", "def area(r):\n", "    return math.pi * r ** 2\n", "print(area(2))\n"]
@@ -40,7 +41,7 @@ class Host(App[None]):
     def panel(self) -> RunPanel:
         return self.query_one(RunPanel)
 
-    def on_run_panel_save_file(self, event: RunPanel.SaveFile) -> None:
+    def on_file_item_save_requested(self, event: FileItem.SaveRequested) -> None:
         self.saved.append(event.file_id)
 
 

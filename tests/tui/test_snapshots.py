@@ -50,7 +50,7 @@ async def quiet(pilot) -> None:
 
 
 def test_first_run_welcome(home, snap_compare):
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=quiet)
+    assert snap_compare(make_app(fresh_server=True), terminal_size=SIZE, run_before=quiet)  # a first run
 
 
 def test_conversation_with_code_footnotes_and_files(home, snap_compare):

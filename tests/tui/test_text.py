@@ -8,13 +8,7 @@ from textual.widgets import Static
 
 from asst_tui.tui.text import format_arguments, literal, visible
 
-
-def screen_segments(app: App) -> list:
-    return [segment for strip in app.screen._compositor.render_strips() for segment in strip]
-
-
-def screen_text(app: App) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+from .helpers import screen_segments, screen_text
 
 
 class HostApp(App[None]):

@@ -10,7 +10,7 @@ from textual.widgets import OptionList
 
 from asst_tui.tui.screens.thread_switcher import ThreadSwitcher, fuzzy_match
 
-from .test_text import screen_segments, screen_text
+from .helpers import screen_segments, screen_text
 
 
 @dataclass

@@ -66,7 +66,7 @@ async def test_sidebar_filter_as_you_type(home):
 
 
 async def test_registry_survives_a_restart(home):
-    app = make_app()
+    app = make_app(fresh_server=True)  # a first run, then a restart that must not make a second demo assistant
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, "remember me")
@@ -77,7 +77,7 @@ async def test_registry_survives_a_restart(home):
     [entry] = registry.threads("local@embedded")
     assert (entry.id, entry.title, entry.assistant_id) == (thread_id, "remember me", assistant_id)
 
-    again = make_app()
+    again = make_app(fresh_server=True)
     async with again.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert again.thread_id == thread_id

@@ -16,8 +16,9 @@ from asst_tui.tui.screens.tool_outputs import (
     ToolOutputsScreen,
     time_left,
 )
+from asst_tui.tui.textual_compat import notifications as shown_notifications
 
-from .test_text import screen_text
+from .helpers import screen_text
 
 CALLS = [
     {"id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}},
@@ -40,7 +41,7 @@ def areas(app: App) -> list[TextArea]:
 
 
 def notes(app: App) -> list[str]:
-    return [str(notification.message) for notification in app._notifications]
+    return [str(notification.message) for notification in shown_notifications(app)]
 
 
 def test_time_left() -> None:

@@ -7,12 +7,13 @@ import subprocess
 import sys
 
 from asst_tui.config import load_config
+from asst_tui.tui.textual_compat import notifications as shown_notifications
 
 from .helpers import SIZE, make_app, ready, run_done, send, wait_for, write_config
 
 
 def notifications(app) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    return [f"{n.title}: {n.message}" for n in shown_notifications(app)]
 
 
 async def test_save_transcript_writes_markdown_and_json(home):
@@ -40,7 +41,7 @@ async def test_save_transcript_writes_markdown_and_json(home):
 
 
 async def test_export_command_starts_the_embedded_server(home):
-    app = make_app()
+    app = make_app(fresh_server=True)  # the command starts the server on the same data dir the app used
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, "export me")

@@ -13,11 +13,11 @@ from .helpers import (
     notifications,
     ready,
     run_done,
+    screen_text,
     send,
     tool_prompt,
     wait_for,
 )
-from .test_text import screen_text
 
 CALL = 'get_current_temperature {"location": "Paris", "unit": "celsius"}'
 

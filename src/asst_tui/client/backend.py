@@ -11,6 +11,7 @@ import httpx2
 import openai
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
+from ..protocol import ACTIVE_RUN_STATUSES
 from .errors import BackendError, from_exception
 from .events import RunEvent
 from .progress import ProgressFile
@@ -18,7 +19,6 @@ from .plain import plain
 from .sdk_warnings import silence_assistants_deprecation
 from .stream import run_events
 
-ACTIVE_STATUSES = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 TIMEOUT = openai.Timeout(60.0, connect=5.0)
 STREAM_TIMEOUT = openai.Timeout(180.0, connect=5.0)  # runs go quiet while code runs or a model loads
 PAGE = 100  # the largest page the Assistants API serves
@@ -174,7 +174,7 @@ class Backend:
     async def active_run(self, thread_id: str) -> dict[str, Any] | None:
         """The newest run if it still holds the thread (queued, in progress, waiting or cancelling)."""
         runs = await self.list_runs(thread_id, limit=1)
-        return runs[0] if runs and runs[0].get("status") in ACTIVE_STATUSES else None
+        return runs[0] if runs and runs[0].get("status") in ACTIVE_RUN_STATUSES else None
 
     async def list_run_steps(
         self, thread_id: str, run_id: str, *, search_content: bool = False

@@ -38,15 +38,14 @@ from .events import (
     ToolCallStarted,
     Usage,
 )
+from ..protocol import RUN_STATUSES, TERMINAL_RUN_STATUSES, TERMINAL_STEP_STATUSES
 from .plain import plain
 from .sse import sse_events
 
 OpenStream = Callable[[], AbstractAsyncContextManager[Any]]
 """An SDK `with_streaming_response` call: entering it sends the request and gives the response, body unread."""
 
-TERMINAL = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
-RUN_EVENTS = TERMINAL | {"created", "queued", "in_progress", "requires_action", "cancelling"}
-STEP_ENDS = frozenset({"completed", "cancelled", "failed", "expired"})
+RUN_EVENTS = RUN_STATUSES | {"created"}  # the thread.run.<status> event names
 # what the SDK's own stream counts as the connection failing (anyio.EndOfStream: TLS failures httpx2 leaves unmapped)
 CONNECTION_ERRORS = (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream)
 
@@ -136,7 +135,7 @@ class StreamAdapter:
             suffix = name[len("thread.run.step.") :]
             if suffix == "delta":
                 return self._step_delta(event.data)
-            if suffix == "created" or suffix in STEP_ENDS:
+            if suffix == "created" or suffix in TERMINAL_STEP_STATUSES:
                 return self._step(suffix, event.data)
             return []
         if name.startswith("thread.run."):
@@ -168,7 +167,7 @@ class StreamAdapter:
         if status == "requires_action":
             self.finished = True
             out.append(RequiresAction(run.id, required_calls(dump), run.expires_at, dump))
-        elif status in TERMINAL:
+        elif status in TERMINAL_RUN_STATUSES:
             self.finished = True
             out.append(RunEnded(run.id, status, dump, dump.get("last_error"), dump.get("incomplete_details")))
         return out

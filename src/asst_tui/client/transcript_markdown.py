@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .transcripts import ThreadDump
+from .thread_dump import ThreadDump, annotations
 
 
 def render_markdown(dump: ThreadDump, title: str) -> str:
     return _MarkdownDoc(dump).render(title)
-
-
-def annotations(part: dict[str, Any]) -> list[dict[str, Any]]:
-    """The citations (file_citation, file_path) of one content part of a message."""
-    if part.get("type") != "text":
-        return []
-    notes = (part.get("text") or {}).get("annotations") or ()
-    return [n for n in notes if n.get("type") in ("file_citation", "file_path")]
 
 
 class _MarkdownDoc:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,22 +14,14 @@ from asst_tui.atomic import write_text_atomic
 
 from .backend import Backend
 from .errors import BackendError
-from .transcript_markdown import annotations, render_markdown
+from .thread_dump import ThreadDump, cited_file_ids
+from .transcript_markdown import render_markdown
 
 FORMAT = "asst-tui-transcript/1"
 EXTENSIONS = {"md": ".md", "markdown": ".md", "json": ".json"}
 SLUG_MAX = 60
 SLUG_MAX_BYTES = 180
 STEP_REQUESTS = 8  # run-step listings fetched at once
-
-
-@dataclass
-class ThreadDump:
-    thread: dict[str, Any]
-    messages: list[dict[str, Any]]  # chronological
-    runs: list[dict[str, Any]]  # chronological
-    steps: dict[str, list[dict[str, Any]]]  # run id -> its steps, chronological
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # cited file id -> file object
 
 
 async def fetch_dump(backend: Backend, thread_id: str) -> ThreadDump:
@@ -46,23 +37,12 @@ async def fetch_dump(backend: Backend, thread_id: str) -> ThreadDump:
 
     listed = await asyncio.gather(*(steps_of(run["id"]) for run in runs))
     files = {}
-    for file_id in sorted(_cited_file_ids(messages)):
+    for file_id in sorted(cited_file_ids(messages)):
         try:
             files[file_id] = await backend.file_info(file_id)
         except BackendError:  # deleted or not readable: the transcript names it by id
             continue
     return ThreadDump(thread, messages, runs, dict(zip((r["id"] for r in runs), listed)), files)
-
-
-def _cited_file_ids(messages: list[dict[str, Any]]) -> set[str]:
-    found = set()
-    for message in messages:
-        for part in message.get("content") or ():
-            for note in annotations(part):
-                file_id = (note.get(note["type"]) or {}).get("file_id")
-                if file_id:
-                    found.add(file_id)
-    return found
 
 
 def to_markdown(dump: ThreadDump, title: str) -> str:

@@ -1,14 +1,22 @@
-"""The app's actions for attaching files to the next message and viewing a thread's files (a mixin of AsstApp)."""
+"""The app's actions for files: attach them to the next message, view a thread's files, save a file or
+the transcript, draw inline images (a mixin of AsstApp)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from textual import work
 from textual.binding import Binding
 
+from .. import paths
 from .attachments import Attachment
 from .inline_images import ImageBytes, ImagePreview
 from .text import visible
+
+if TYPE_CHECKING:
+    from .widgets.chat_message import FileLink
+    from .widgets.tool_calls import FileItem
 
 # Shift+F2 and Shift+F3 arrive as F14 and F15 (ESC [1;2Q, ESC [1;2R); the plain F-keys are all taken.
 FILE_BINDINGS = [
@@ -18,7 +26,8 @@ FILE_BINDINGS = [
 
 
 class FileActions:
-    """Needs the AsstApp attributes: connection, thread_id, assistant, status_line, _dialog, _connected."""
+    """Needs the AsstApp attributes: config, connection, registry, identity, thread_id, assistant, status_line,
+    show_problem, _dialog and _connected."""
 
     pending_attachments: tuple[Attachment, ...] = ()
     image_bytes: ImageBytes | None = None  # made at the first image
@@ -78,3 +87,47 @@ class FileActions:
                 return
             self.image_bytes.put(preview.file_id, data)
         await preview.show(data)
+
+    def on_file_link_save_requested(self, event: FileLink.SaveRequested) -> None:
+        self.save_file(event.file_id)
+
+    def on_file_item_save_requested(self, event: FileItem.SaveRequested) -> None:
+        self.save_file(event.file_id)
+
+    @work(group="files")
+    async def save_file(self, file_id: str) -> None:
+        from ..client.errors import BackendError
+        from .downloads import save_download
+
+        if not self._connected():
+            return
+        backend = self.connection.backend
+        try:
+            info = await backend.file_info(file_id)
+            data = await backend.file_content(file_id)
+        except BackendError as error:
+            await self.show_problem(error.message, error.hint)
+            return
+        path = save_download(paths.downloads_dir(), info.get("filename") or file_id, data)
+        self.notify(visible(f"Saved {path}"), title="File saved", markup=False)
+
+    @work(group="files")
+    async def action_save_transcript(self) -> None:
+        from ..client.errors import BackendError
+        from ..client.transcripts import fetch_dump, save_transcript
+
+        if not self._connected() or not self.thread_id:
+            return
+        entry = self.registry.get_thread(self.identity, self.thread_id)
+        title = (entry and entry.title) or self.thread_id
+        directory = self.config.transcripts_dir or paths.transcripts_dir()
+        try:
+            dump = await fetch_dump(self.connection.backend, self.thread_id)
+            saved = [save_transcript(dump, directory, fmt, title) for fmt in ("md", "json")]
+        except BackendError as error:
+            await self.show_problem(error.message, error.hint)
+            return
+        except OSError as error:
+            await self.show_problem(f"Could not write the transcript: {error}", "Check the transcripts_dir setting.")
+            return
+        self.notify(visible("\n".join(str(path) for path in saved)), title="Transcript saved", markup=False)

@@ -1,13 +1,15 @@
-"""The app's actions for managing assistants, overriding the next run and inspecting runs (a mixin of AsstApp)."""
+"""The app's actions for switching and managing assistants, overriding the next run and inspecting runs (a mixin of AsstApp)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from textual import work
 from textual.actions import SkipAction
 from textual.binding import Binding
 
+from ..session.choose import remember_assistant
 from .screens.run_overrides import RunOverrides
 from .text import visible
 
@@ -20,7 +22,8 @@ MANAGE_BINDINGS = [
 
 
 class ManageActions:
-    """Needs the AsstApp attributes: connection, registry, identity, assistant, thread_id, status_line."""
+    """Needs the AsstApp attributes: connection, registry, identity, assistant, thread_id, status_line,
+    show_problem, use_assistant and _connected."""
 
     run_overrides = RunOverrides()
 
@@ -87,3 +90,23 @@ class ManageActions:
             self.notify("The assistant of this chat was deleted; choose another with Shift+F4.", severity="warning", markup=False)
         elif current in outcome.updated:
             self.use_assistant(outcome.updated[current])
+
+    @work(group="dialog")
+    async def action_switch_assistant(self) -> None:
+        from ..client.errors import BackendError
+        from .screens.picker import PickerScreen, assistant_option
+
+        if not self._connected():
+            return
+        try:
+            assistants = await self.connection.backend.list_assistants()
+        except BackendError as error:
+            await self.show_problem(error.message, error.hint)
+            return
+        chosen = await self.push_screen_wait(
+            PickerScreen("Switch assistant", [assistant_option(a) for a in assistants], self.assistant and self.assistant["id"])
+        )
+        assistant = next((a for a in assistants if a["id"] == chosen), None)
+        if assistant:
+            remember_assistant(self.registry, self.identity, assistant)
+            self.use_assistant(assistant)

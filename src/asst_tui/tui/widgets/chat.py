@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from textual._styles_cache import StylesCache
+from ..textual_compat import StylesCache
 from textual.geometry import Region
 from textual.message import Message
 from textual.widget import Widget

@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from .. import paths
 
 SERVER_KEY_ENV = "ASST_TUI_SERVER_KEY"
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from .server.config import ServerConfig
-    from .server.embed import ServerStartError, base_url_for, make_uvicorn, bind_socket
-    from .server.lock import DataDirInUse
+    from ..server.config import ServerConfig
+    from ..server.embed import ServerStartError, base_url_for, make_uvicorn, bind_socket
+    from ..server.lock import DataDirInUse
 
     api_key = args.api_key or os.environ.get(SERVER_KEY_ENV) or None
     fields = {"demo_delay_ms": args.demo_delay_ms} if args.demo_delay_ms is not None else {}
@@ -69,7 +69,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def _chat_fields(args: argparse.Namespace) -> dict[str, Any]:
     """The chat engine's settings from the command line and the environment; ValueError says what is wrong."""
-    from .server.config import chat_upstream
+    from ..server.config import chat_upstream
 
     chat_options = args.upstream_base_url or args.upstream_api_key_env or args.model_map or args.upstream_timeout_s is not None
     if args.engine != "chat":

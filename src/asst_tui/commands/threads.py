@@ -8,9 +8,9 @@ import sys
 import time
 from argparse import Namespace
 
-from .cmd_support import command_profile
-from .registry import Registry
-from .tui.text import visible
+from ..registry import Registry
+from ..safe_text import visible
+from .support import command_profile
 
 
 def run_threads(args: Namespace) -> int:

@@ -1,7 +1,7 @@
-"""Startup work done after the first frame: start the embedded server, connect, pick assistant and thread.
+"""Start a backend for a profile: spawn the embedded server when the profile needs one, and build the client.
 
-Everything heavy (the openai SDK) is imported here, inside the startup worker; the server runs in a
-process of its own.
+The openai SDK is imported only when `connect` runs (the TUI does that after its first frame); the
+server runs in a process of its own.
 """
 
 from __future__ import annotations
@@ -9,42 +9,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import paths
 from ..config import Profile
-from ..registry import AssistantEntry, Registry, ThreadEntry
 
 if TYPE_CHECKING:
     from ..client.backend import Backend
 
-DEMO_ASSISTANT_NAME = "Demo assistant"
-DEMO_DELAY_MS = 15
+DEMO_DELAY_MS = 15  # the demo engine's pace per word when the profile does not set one
 
-GET_CURRENT_TEMPERATURE = {
-    "type": "function",
-    "function": {
-        "name": "get_current_temperature",
-        "description": "Get the current temperature for a location.",
-        "parameters": {
-            "type": "object",
-            "properties": {
-                "location": {"type": "string", "description": "City and country, e.g. Paris, France"},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"], "description": "Temperature unit"},
-            },
-            "required": ["location", "unit"],
-        },
-    },
-}
-
-DEMO_ASSISTANT = {
-    "name": DEMO_ASSISTANT_NAME,
-    "model": "demo",
-    "instructions": "You are the offline demo assistant of asst-tui.",
-    "tools": [{"type": "code_interpreter"}, {"type": "file_search"}, GET_CURRENT_TEMPERATURE],
-}
+Connect = Callable[[Profile], Awaitable["Connection"]]
+"""How a front end gets its backend for a profile: `connect` below, or (in tests) a shared server's."""
 
 
 @dataclass
@@ -124,58 +102,3 @@ def _backend_for(profile: Profile, base_url: str | None, unreachable_hint: str |
     from ..client.profiles import backend_for_profile
 
     return backend_for_profile(profile, base_url_override=base_url, unreachable_hint=unreachable_hint)
-
-
-async def choose_assistant(
-    backend: Backend, registry: Registry, profile: Profile, requested: str | None
-) -> tuple[dict[str, Any] | None, bool]:
-    """The assistant to chat with, and whether it was just created (the demo assistant, on a first run)."""
-    from ..client.errors import BackendError
-
-    identity = profile.identity
-    wanted = requested or profile.default_assistant
-    if wanted:
-        assistant = await backend.retrieve_assistant(wanted)
-        remember_assistant(registry, identity, assistant)
-        return assistant, False
-    for entry in registry.assistants(identity):
-        try:
-            assistant = await backend.retrieve_assistant(entry.id)
-        except BackendError as error:
-            if error.kind != "not_found":
-                raise
-            registry.remove_assistant(identity, entry.id)
-            continue
-        return assistant, False
-    listed = await backend.list_assistants()
-    if listed:
-        remember_assistant(registry, identity, listed[0])
-        return listed[0], False
-    if profile.kind != "local":
-        return None, False
-    assistant = await backend.create_assistant(**DEMO_ASSISTANT)
-    remember_assistant(registry, identity, assistant)
-    return assistant, True
-
-
-def remember_assistant(registry: Registry, identity: str, assistant: dict[str, Any]) -> None:
-    registry.record_assistant(
-        identity,
-        AssistantEntry(assistant["id"], name=assistant.get("name") or "", created_at=int(assistant.get("created_at") or 0)),
-    )
-
-
-async def new_thread(backend: Backend, registry: Registry, identity: str, assistant_id: str | None) -> str:
-    """Create a thread on the server and record it in the registry at once."""
-    thread = await backend.create_thread()
-    registry.record_thread(identity, ThreadEntry(thread["id"], assistant_id=assistant_id))
-    return thread["id"]
-
-
-def first_thread(registry: Registry, identity: str, requested: str | None) -> str | None:
-    """The thread to open at startup: the requested one (adopted), else the most recent usable one."""
-    if requested:
-        registry.adopt_thread(identity, requested)
-        return requested
-    usable = [entry for entry in registry.threads(identity) if not entry.stale]
-    return usable[0].id if usable else None

@@ -6,16 +6,16 @@ import sys
 from argparse import Namespace
 from typing import TYPE_CHECKING
 
-from .config import Config, ConfigError, Profile, load_config
+from ..config import Config, ConfigError, Profile, load_config
 
 if TYPE_CHECKING:
-    from .client.errors import BackendError
-    from .tui.bootstrap import Connection
+    from ..client.errors import BackendError
+    from ..session.connection import Connection
 
 
 def command_profile(args: Namespace) -> tuple[Config, Profile] | None:
     """The config and the profile `--profile`/`--base-url` name; None (after saying why on stderr) if there is none."""
-    from .tui.bootstrap import effective_profile
+    from ..session.connection import effective_profile
 
     config, problems = load_config()
     for problem in problems:
@@ -35,8 +35,8 @@ def report(error: BackendError) -> int:
 
 async def command_connection(profile: Profile) -> Connection | None:
     """Connect for a command; None after saying why. A notice (e.g. the demo engine answers instead) goes to stderr."""
-    from .client.errors import BackendError
-    from .tui.bootstrap import connect
+    from ..client.errors import BackendError
+    from ..session.connection import connect
 
     try:
         connection = await connect(profile)

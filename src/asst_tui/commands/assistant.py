@@ -8,15 +8,15 @@ from argparse import Namespace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .atomic import write_text_atomic
-from .client.assistant_files import DefinitionError, checked, dumps, format_of, read_definition, to_definition
-from .cmd_support import command_connection, command_profile, report
-from .registry import AssistantEntry, Registry
-from .tui.text import visible
+from ..atomic import write_text_atomic
+from ..client.assistant_files import DefinitionError, checked, dumps, format_of, read_definition, to_definition
+from ..registry import AssistantEntry, Registry
+from ..safe_text import visible
+from .support import command_connection, command_profile, report
 
 if TYPE_CHECKING:
-    from .client.backend import Backend
-    from .config import Profile
+    from ..client.backend import Backend
+    from ..config import Profile
 
 
 def run_assistant(args: Namespace) -> int:
@@ -55,7 +55,7 @@ def _with_backend(args: Namespace, work: Any) -> int:
 
 
 async def _connected(profile: Profile, work: Any) -> int:
-    from .client.errors import BackendError
+    from ..client.errors import BackendError
 
     connection = await command_connection(profile)
     if connection is None:
@@ -89,7 +89,7 @@ async def _export(backend: Backend, profile: Profile, assistant_id: str, fmt: st
 
 async def _import(backend: Backend, profile: Profile, assistant_id: str | None, params: dict[str, Any]) -> int:
     """Update the assistant the file names when the server has it; else create one."""
-    from .client.errors import BackendError
+    from ..client.errors import BackendError
 
     if assistant_id:
         try:

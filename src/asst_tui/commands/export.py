@@ -7,10 +7,10 @@ import sys
 from argparse import Namespace
 from pathlib import Path
 
-from . import paths
-from .atomic import write_text_atomic
-from .cmd_support import command_connection, command_profile, report
-from .registry import Registry
+from .. import paths
+from ..atomic import write_text_atomic
+from ..registry import Registry
+from .support import command_connection, command_profile, report
 
 
 def run_export(args: Namespace) -> int:
@@ -27,8 +27,8 @@ def run_export(args: Namespace) -> int:
 
 
 async def _export(profile, args: Namespace, title: str, directory: Path) -> int:
-    from .client.errors import BackendError
-    from .client.transcripts import fetch_dump, save_transcript, to_json, to_markdown
+    from ..client.errors import BackendError
+    from ..client.transcripts import fetch_dump, save_transcript, to_json, to_markdown
 
     connection = await command_connection(profile)
     if connection is None:
