@@ -176,6 +176,9 @@ def test_another_projects_objects_cant_be_used_through_ones_own(projects: TwoPro
         "a run with A's assistant": lambda: b.beta.threads.runs.create(thread_id=own_thread.id, assistant_id=world.assistant.id),
         "a new thread run with A's assistant": lambda: b.beta.threads.create_and_run(assistant_id=world.assistant.id),
         "a message attaching A's file": lambda: b.beta.threads.messages.create(thread_id=own_thread.id, role="user", content="see", attachments=attach),
+        "a message showing A's file as an image": lambda: b.beta.threads.messages.create(
+            thread_id=own_thread.id, role="user", content=[{"type": "image_file", "image_file": {"file_id": world.file.id}}]
+        ),
         "a new thread whose message attaches A's file": lambda: b.beta.threads.create(messages=[{"role": "user", "content": "see", "attachments": attach}]),
         "a run's additional message attaching A's file": lambda: b.beta.threads.runs.create(
             thread_id=own_thread.id, assistant_id=own_assistant.id, additional_messages=[{"role": "user", "content": "see", "attachments": attach}]
