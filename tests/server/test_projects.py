@@ -302,3 +302,16 @@ def test_a_run_waiting_for_outputs_survives_a_restart_in_its_project(make_server
         b.beta.threads.runs.submit_tool_outputs(run.id, thread_id=thread.id, tool_outputs=[{"tool_call_id": call.id, "output": "42"}])
         assert wait_for_status(b, thread.id, run.id, "completed").status == "completed"
         assert "42" in message_text(b.beta.threads.messages.list(thread_id=thread.id).data[0])
+
+
+def test_azures_api_key_header_opens_the_keys_project(projects: TwoProjects) -> None:
+    key_c = create_key(projects.keys_file, "team-c")
+    origin = projects.server.base_url.removesuffix("/v1")
+    with openai.AzureOpenAI(azure_endpoint=origin, api_version="2024-05-01-preview", api_key=key_c, max_retries=0, timeout=30) as azure:
+        made = azure.beta.assistants.create(model=MODEL, name="C's, through Azure")
+        mine = projects.a.beta.assistants.create(model=MODEL)
+        assert [x.id for x in azure.beta.assistants.list()] == [made.id]
+        with pytest.raises(openai.NotFoundError):
+            azure.beta.assistants.retrieve(mine.id)
+    with pytest.raises(openai.NotFoundError):
+        projects.a.beta.assistants.retrieve(made.id)
