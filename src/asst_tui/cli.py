@@ -1,4 +1,4 @@
-"""Command line entry: `asst-tui` (the TUI), `asst-tui serve`, `export`, `threads`, `send` and `assistant`.
+"""Command line entry: `asst-tui` (the TUI), `asst-tui serve`, `keys`, `export`, `threads`, `send` and `assistant`.
 
 Heavy packages (textual, openai, the server) are imported only by the command that needs them,
 so `--version`, `--help` and the first frame of the TUI stay fast.
@@ -19,7 +19,8 @@ def _tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asst-tui",
         description="A terminal client for the OpenAI Assistants API v2 protocol.",
-        epilog="Commands: 'asst-tui serve --help' (embedded server), 'asst-tui export --help' (transcripts), "
+        epilog="Commands: 'asst-tui serve --help' (embedded server), 'asst-tui keys --help' (its keys and projects), "
+        "'asst-tui export --help' (transcripts), "
         "'asst-tui threads --help' (the registry), 'asst-tui send --help' (one turn from the shell), "
         "'asst-tui assistant --help' (assistant definitions as files).",
     )
@@ -50,8 +51,29 @@ def _serve_parser() -> argparse.ArgumentParser:
     chat.add_argument("--upstream-timeout-s", type=float, default=None, metavar="SECONDS", help="give up on an upstream that sends nothing for this long (default 120)")
     parser.add_argument(
         "--api-key",
-        help="require 'Authorization: Bearer KEY' on every request (or set ASST_TUI_SERVER_KEY)",
+        help="require 'Authorization: Bearer KEY' on every request (or set ASST_TUI_SERVER_KEY); it opens the default project",
     )
+    parser.add_argument("--keys-file", metavar="FILE", help="accept the keys of this file (see 'asst-tui keys'), each opening its own project")
+    return parser
+
+
+def _keys_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="asst-tui keys",
+        description="Create, revoke and list the server's keys. Each key opens one project: it sees only the objects made with "
+        "a key of that project. The file keeps only a digest of each key; a running server sees changes at once.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{create,revoke,list}")
+    create = actions.add_parser("create", help="make a key for a project and print it (the only time it is shown)")
+    create.add_argument("--project", required=True, help="the project the key opens ('default' holds what was made without keys)")
+    create.add_argument("--note", help="what the key is for, shown by 'list'")
+    revoke = actions.add_parser("revoke", help="revoke keys by id, or every key of a --project")
+    revoke.add_argument("key_ids", nargs="*", metavar="KEY_ID", help="ids as 'list' shows them (key_...)")
+    revoke.add_argument("--project", help="revoke every key of this project")
+    listing = actions.add_parser("list", help="the keys' ids, projects, dates and notes (never the keys)")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    for action in (create, revoke, listing):
+        action.add_argument("--keys-file", required=True, metavar="FILE", help="the keys file (created by the first 'create', mode 0600)")
     return parser
 
 
@@ -108,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .commands.serve import run_serve
 
         return run_serve(_serve_parser().parse_args(args[1:]))
+    if args and args[0] == "keys":
+        from .commands.keys import run_keys
+
+        return run_keys(_keys_parser().parse_args(args[1:]))
     if args and args[0] == "export":
         from .commands.export import run_export
 

@@ -15,8 +15,10 @@ SERVER_KEY_ENV = "ASST_TUI_SERVER_KEY"
 
 def run_serve(args: argparse.Namespace) -> int:
     from ..server.config import ServerConfig
+    from ..server.core.keys_file import KeysFileError
     from ..server.embed import ServerStartError, base_url_for, make_uvicorn, bind_socket
     from ..server.lock import DataDirInUse
+    from ..server.storage.sqlite_objects import NewerDatabase
 
     api_key = args.api_key or os.environ.get(SERVER_KEY_ENV) or None
     fields = {"demo_delay_ms": args.demo_delay_ms} if args.demo_delay_ms is not None else {}
@@ -34,12 +36,13 @@ def run_serve(args: argparse.Namespace) -> int:
         port=args.port,
         engine=args.engine,
         api_key=api_key,
+        keys_file=Path(args.keys_file).expanduser().absolute() if args.keys_file else None,
         **fields,
     )
-    if not config.is_loopback and not api_key:
+    if not config.is_loopback and not config.needs_key:
         print(
             f"asst-tui serve: refusing to listen on {args.host} without a server key: anyone who can reach it "
-            f"could use it. Pass --api-key KEY or set {SERVER_KEY_ENV}.",
+            f"could use it. Pass --keys-file FILE (see 'asst-tui keys'), --api-key KEY, or set {SERVER_KEY_ENV}.",
             file=sys.stderr,
         )
         return 2
@@ -50,12 +53,14 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     try:
         server = make_uvicorn(config)
-    except DataDirInUse as exc:
+    except (DataDirInUse, KeysFileError, NewerDatabase) as exc:
         sock.close()
         print(f"asst-tui serve: {exc}", file=sys.stderr)
         return 1
     host, port = sock.getsockname()[:2]
     print(f"asst-tui server ({config.engine_label}) listening on {base_url_for(host, port)}", flush=True)
+    if config.keys_file is not None:
+        print(f"keys file: {config.keys_file}   (each key opens its project; changes apply at once)", flush=True)
     print(f"data dir: {config.data_dir}   (Ctrl+C to stop)", flush=True)
     try:
         server.run(sockets=[sock])

@@ -8,25 +8,31 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
+from .api.auth import ServerKeys
 from .api.http_app import http_app
 from .config import ServerConfig
 from .lock import lock_data_dir
 from .runs.engines import make_engine
 from .runs.manager import RunManager
 from .storage.sqlite import open_sqlite
+from .tools.ingest import Ingester
 from .tools.sandbox import Sandbox
-from .tools.vector_stores import VectorStores
 
 
 class ServerState:
-    """Everything a request handler needs: storage, the run manager, settings."""
+    """Everything a request handler needs: the keys, storage, the run manager, settings."""
 
     def __init__(self, config: ServerConfig) -> None:
+        self.keys = ServerKeys(config.api_key, config.keys_file)  # first: a bad keys file stops the start before anything is opened
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.data_lock = lock_data_dir(config.data_dir)
-        self.storage = open_sqlite(config.data_dir)
-        self.store = self.storage.objects
+        try:
+            self.storage = open_sqlite(config.data_dir)
+        except BaseException:
+            self.data_lock.close()
+            raise
+        self.objects = self.storage.objects
         self.files = self.storage.files
         self.sandbox = Sandbox(
             config.data_dir / "sandbox",
@@ -34,8 +40,8 @@ class ServerState:
             memory_mb=config.sandbox_memory_mb,
             max_log_chars=config.sandbox_max_log_chars,
         )
-        self.vector_stores = VectorStores(self.store, self.storage.chunks, self.files)
-        self.runs = RunManager(self.store, self.files, make_engine(config), self.sandbox, self.vector_stores, config)
+        self.ingester = Ingester(self.storage.chunks, self.files)
+        self.runs = RunManager(self.objects, self.files, make_engine(config), self.sandbox, self.ingester, config)
 
 
 def build_app(state: ServerState) -> ASGIApp:
@@ -45,14 +51,14 @@ def build_app(state: ServerState) -> ASGIApp:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await state.runs.recover()
         state.runs.start_expiry()
-        await state.vector_stores.start()
+        await state.ingester.recover(state.objects)
         try:
             yield
         finally:
             await state.runs.shutdown()
-            await state.vector_stores.close()
+            await state.ingester.shutdown()
             await state.sandbox.close()
             await state.storage.close()
             state.data_lock.close()
 
-    return http_app(state, state.config.api_key, lifespan)
+    return http_app(state, state.keys, lifespan)

@@ -21,7 +21,8 @@ class ServerConfig:
     port: int = 8766  # 0 = any free port
     engine: str = "demo"
     demo_delay_ms: int = 15  # per word; 0 = as fast as possible
-    api_key: str | None = None  # when set, every request needs it
+    api_key: str | None = field(default=None, repr=False)  # when set, every request needs it (or a key of keys_file); it opens the default project
+    keys_file: Path | None = None  # the keys file (core/keys_file.py): each key opens its project; re-read when it changes
     run_expiry_seconds: int = 600
     sandbox_timeout_s: float = 30.0
     sandbox_memory_mb: int = 1024
@@ -30,6 +31,11 @@ class ServerConfig:
     upstream_api_key: str | None = field(default=None, repr=False)  # resolved from the environment; never stored
     model_map: Mapping[str, str] = field(default_factory=dict)  # assistant model -> upstream model
     upstream_timeout_s: float = 120.0  # connect, and longest wait for the upstream's next bytes
+
+    @property
+    def needs_key(self) -> bool:
+        """Whether every request must bring a key (a server key or a keys file is set)."""
+        return bool(self.api_key) or self.keys_file is not None
 
     @property
     def is_loopback(self) -> bool:
@@ -45,12 +51,14 @@ class ServerConfig:
     def to_json(self) -> str:
         """Every setting as one line of JSON, secrets included: for the pipe to the server's own process only."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return json.dumps({**values, "data_dir": str(self.data_dir), "model_map": dict(self.model_map)})
+        keys_file = str(self.keys_file) if self.keys_file is not None else None
+        return json.dumps({**values, "data_dir": str(self.data_dir), "keys_file": keys_file, "model_map": dict(self.model_map)})
 
     @classmethod
     def from_json(cls, line: str | bytes) -> ServerConfig:
         values = json.loads(line)
-        return cls(**{**values, "data_dir": Path(values["data_dir"])})
+        keys_file = Path(values["keys_file"]) if values.get("keys_file") is not None else None
+        return cls(**{**values, "data_dir": Path(values["data_dir"]), "keys_file": keys_file})
 
 
 def public_url(url: str) -> str:

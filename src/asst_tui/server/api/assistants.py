@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from ..core import objects
 from . import validation as v
-from .common import check_tool_resources, get_or_404, json_body, page, services
+from .common import check_tool_resources, get_or_404, json_body, page, store, vector_stores
 
 ASSISTANT_FIELDS = {"model", "name", "description", "instructions", "tools", "tool_resources", "metadata", "temperature", "top_p", "response_format", "reasoning_effort"}
 
@@ -40,8 +40,8 @@ def _assistant_params(body: dict[str, Any], *, creating: bool) -> dict[str, Any]
 async def create_assistant(request: Request) -> Response:
     params = _assistant_params(await json_body(request, ASSISTANT_FIELDS), creating=True)
     await check_tool_resources(request, params.get("tool_resources"))
-    await services(request).vector_stores.create_inline(params.get("tool_resources"))
-    return JSONResponse(await services(request).store.insert("assistant", objects.assistant(params)))
+    await vector_stores(request).create_inline(params.get("tool_resources"))
+    return JSONResponse(await store(request).insert("assistant", objects.assistant(params)))
 
 
 async def list_assistants(request: Request) -> Response:
@@ -56,15 +56,15 @@ async def update_assistant(request: Request) -> Response:
     assistant = await get_or_404(request, "assistant", request.path_params["assistant_id"])
     params = _assistant_params(await json_body(request, ASSISTANT_FIELDS), creating=False)
     await check_tool_resources(request, params.get("tool_resources"))
-    await services(request).vector_stores.create_inline(params.get("tool_resources"))
+    await vector_stores(request).create_inline(params.get("tool_resources"))
     for key, value in params.items():
         assistant[key] = 1.0 if value is None and key in ("temperature", "top_p") else value
-    return JSONResponse(await services(request).store.put(assistant))
+    return JSONResponse(await store(request).put(assistant))
 
 
 async def delete_assistant(request: Request) -> Response:
     assistant = await get_or_404(request, "assistant", request.path_params["assistant_id"])
-    await services(request).store.delete(assistant["id"])
+    await store(request).delete(assistant["id"])
     return JSONResponse(objects.deleted(assistant["id"], "assistant"))
 
 

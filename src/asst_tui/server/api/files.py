@@ -14,19 +14,19 @@ from starlette.routing import Route
 from ..core import objects
 from ..core.errors import APIError, bad_request
 from ..storage.interface import FileBytes, ObjectStore
-from .common import get_or_404, page, services
+from .common import get_or_404, page, services, store, vector_stores
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
 FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "evals")
 CHUNK = 1024 * 1024
 
 
-async def save_upload(store: ObjectStore, files: FileBytes, upload: UploadFile, purpose: str) -> dict[str, Any]:
+async def save_upload(owner: ObjectStore, files: FileBytes, upload: UploadFile, purpose: str) -> dict[str, Any]:
     """Store the upload's bytes (atomically), then record it; nothing half-written is visible."""
     filename = os.path.basename(upload.filename or "upload") or "upload"
     info = objects.file(filename, 0, purpose)
     info["bytes"] = await files.write(info["id"], _chunks(upload))
-    return await store.insert("file", info)
+    return await owner.insert("file", info)
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -34,8 +34,8 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def delete_file(store: ObjectStore, files: FileBytes, file_id: str) -> None:
-    await store.delete(file_id)
+async def delete_file(owner: ObjectStore, files: FileBytes, file_id: str) -> None:
+    await owner.delete(file_id)
     await files.delete(file_id)
 
 
@@ -53,7 +53,7 @@ async def upload_file(request: Request) -> Response:
             raise bad_request(f"Invalid 'purpose': expected one of {', '.join(FILE_PURPOSES)}.", param="purpose", code="invalid_value")
         if upload is None or isinstance(upload, str):
             raise bad_request("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
-        info = await save_upload(services(request).store, services(request).files, upload, purpose)
+        info = await save_upload(store(request), services(request).files, upload, purpose)
     finally:
         await form.close()
     return JSONResponse(info)
@@ -78,8 +78,8 @@ async def file_content(request: Request) -> Response:
 
 async def remove_file(request: Request) -> Response:
     info = await get_or_404(request, "file", request.path_params["file_id"])
-    await services(request).vector_stores.forget_file(info["id"])
-    await delete_file(services(request).store, services(request).files, info["id"])
+    await vector_stores(request).forget_file(info["id"])
+    await delete_file(store(request), services(request).files, info["id"])
     return JSONResponse({"id": info["id"], "object": "file", "deleted": True})
 
 

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from .assistants import ASSISTANT_ROUTES
+from .auth import ServerKeys
 from .common import Services
 from .error_responses import EXCEPTION_HANDLERS
 from .files import FILE_ROUTES
@@ -22,9 +23,9 @@ from .vector_stores import VECTOR_STORE_ROUTES
 ROUTES = [*ASSISTANT_ROUTES, *RUN_ROUTES, *THREAD_ROUTES, *FILE_ROUTES, *VECTOR_STORE_ROUTES]
 
 
-def http_app(services: Services, api_key: str | None, lifespan: Callable[[Starlette], AbstractAsyncContextManager[Any]]) -> ASGIApp:
-    """The API over `services`, under /v1 (and Azure's /openai), with `lifespan` around the server's life."""
+def http_app(services: Services, keys: ServerKeys, lifespan: Callable[[Starlette], AbstractAsyncContextManager[Any]]) -> ASGIApp:
+    """The API over `services`, under /v1 (and Azure's /openai), open to `keys`, with `lifespan` around the server's life."""
     app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
     app.router.redirect_slashes = False  # a redirect would drop the /v1 prefix; an unknown URL is a 404
     app.state.server = services
-    return ApiPrefix(app, api_key)
+    return ApiPrefix(app, keys)

@@ -61,6 +61,9 @@ async def new_message(request: Request, thread_id: str, body: dict[str, Any], pa
     if "content" not in body:
         raise bad_request(f"Missing required parameter: '{prefix}content'.", param=f"{prefix}content", code="missing_required_parameter")
     content = _message_content(body["content"], f"{prefix}content")
+    for part in content:  # an image the thread shows is one of the project's files, as an attachment is
+        if part["type"] == "image_file":
+            await get_or_404(request, "file", part["image_file"]["file_id"])
     attachments = await _attachments(request, body, f"{prefix}attachments")
     metadata = v.metadata(body)
     return objects.message(thread_id, role, content, attachments=attachments, metadata=metadata)

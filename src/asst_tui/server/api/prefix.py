@@ -1,21 +1,23 @@
-"""The API's mount: /v1/... and Azure-style /openai/...?api-version=..., and the server key check when one is set."""
+"""The API's mount: /v1/... and Azure-style /openai/...?api-version=..., and the key check that picks the request's project."""
 
 from __future__ import annotations
-
-import hmac
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.errors import APIError, bad_request
+from .auth import KeysUnavailable, ServerKeys
 from .error_responses import error_response
 
 
 class ApiPrefix:
-    """Serve /v1/... and Azure-style /openai/...?api-version=...; check the server key when one is set."""
+    """Serve /v1/... and Azure-style /openai/...?api-version=...; check the key when keys are set.
 
-    def __init__(self, app: ASGIApp, api_key: str | None) -> None:
+    The project the key opens goes to the routes as `request.state.project` (see `common.project`).
+    """
+
+    def __init__(self, app: ASGIApp, keys: ServerKeys) -> None:
         self.app = app
-        self.api_key = api_key
+        self.keys = keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -31,16 +33,24 @@ class ApiPrefix:
                 error = bad_request("Missing required query parameter: 'api-version'.", param="api-version", code="missing_required_parameter")
         else:
             error = APIError(404, f"Unknown request URL: {scope['method']} {path}. The API lives under /v1.", code="unknown_url")
-        if error is None and self.api_key and not self._authorized(scope):
-            error = APIError(401, "Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.", code="invalid_api_key")
+        project = None
+        if error is None:
+            try:
+                project = self.keys.project_for(_offered_key(scope))
+            except KeysUnavailable:
+                error = APIError(503, "The server can't read its keys file, so it accepts no key for now. Its administrator must fix the file (the server log says what is wrong).", type="server_error")
+            else:
+                if project is None:
+                    error = APIError(401, "Incorrect API key provided. Send it as 'Authorization: Bearer <key>'.", code="invalid_api_key")
         if error is not None:
             await error_response(error)(scope, receive, send)
             return
-        scope = dict(scope, path=inner, raw_path=inner.encode())
+        scope = dict(scope, path=inner, raw_path=inner.encode(), state={**scope.get("state", {}), "project": project})
         await self.app(scope, receive, send)
 
-    def _authorized(self, scope: Scope) -> bool:
-        headers = dict(scope["headers"])
-        bearer = headers.get(b"authorization", b"").decode("latin-1")
-        offered = bearer[7:] if bearer.lower().startswith("bearer ") else headers.get(b"api-key", b"").decode("latin-1")
-        return hmac.compare_digest(offered.encode(), self.api_key.encode()) if offered else False
+
+def _offered_key(scope: Scope) -> str:
+    """The key a request sends: 'Authorization: Bearer KEY', else Azure's 'api-key: KEY'."""
+    headers = dict(scope["headers"])
+    bearer = headers.get(b"authorization", b"").decode("latin-1")
+    return bearer[7:].strip() if bearer.lower().startswith("bearer ") else headers.get(b"api-key", b"").decode("latin-1").strip()

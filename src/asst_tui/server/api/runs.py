@@ -13,7 +13,7 @@ from ..core.errors import APIError, bad_request
 from ..runs.events import sse
 from ..tools.file_search import without_content
 from . import validation as v
-from .common import check_tool_resources, get_or_404, json_body, page, services
+from .common import check_tool_resources, get_or_404, json_body, page, project, services, store, vector_stores
 from .message_bodies import new_message
 from .sse import sse_response
 from .threads import new_thread, save_thread
@@ -66,11 +66,10 @@ async def create_run(request: Request) -> Response:
             raise bad_request(f"Invalid 'additional_messages[{i}]': expected an object.", param=f"additional_messages[{i}]", code="invalid_type")
         messages.append(await new_message(request, thread["id"], item, f"additional_messages[{i}]"))
     run = await _build_run(request, thread["id"], params)
-    state = services(request)
-    await state.runs.check_can_start_run(thread["id"])
+    await services(request).runs.check_can_start_run(thread["id"], project(request))
     for message in messages:
-        await state.store.insert("message", message, parent=thread["id"])
-    await state.vector_stores.attach_to_thread(thread, messages)
+        await store(request).insert("message", message, parent=thread["id"])
+    await vector_stores(request).attach_to_thread(thread, messages)
     return await _start(request, run, stream=bool(body.get("stream")))
 
 
@@ -90,12 +89,12 @@ async def create_thread_and_run(request: Request) -> Response:
 async def _start(request: Request, run: dict[str, Any], *, stream: bool, created_thread: dict[str, Any] | None = None) -> Response:
     runs = services(request).runs
     if not stream:
-        await runs.start(run)
+        await runs.start(run, project(request))
         return JSONResponse(run)
     queue = runs.bus.subscribe(run["id"])
     if created_thread is not None:
         queue.put_nowait(sse("thread.created", created_thread))
-    await runs.start(run)
+    await runs.start(run, project(request))
     return sse_response(runs.bus, run["id"], queue)
 
 
@@ -119,12 +118,12 @@ async def update_run(request: Request) -> Response:
     body = await json_body(request, {"metadata"})
     if "metadata" in body:
         run["metadata"] = v.metadata(body) or {}
-    return JSONResponse(await services(request).store.put(run))
+    return JSONResponse(await store(request).put(run))
 
 
 async def cancel_run(request: Request) -> Response:
     run = await _run_of(request)
-    return JSONResponse(await services(request).runs.cancel(run))
+    return JSONResponse(await services(request).runs.cancel(run, project(request)))
 
 
 async def submit_tool_outputs(request: Request) -> Response:
@@ -135,10 +134,10 @@ async def submit_tool_outputs(request: Request) -> Response:
         raise bad_request("Missing required parameter: 'tool_outputs'.", param="tool_outputs", code="missing_required_parameter")
     runs = services(request).runs
     if not v.typed(body, "stream", bool):
-        return JSONResponse(await runs.submit_tool_outputs(run, outputs))
+        return JSONResponse(await runs.submit_tool_outputs(run, outputs, project(request)))
     queue = runs.bus.subscribe(run["id"])
     try:
-        await runs.submit_tool_outputs(run, outputs)
+        await runs.submit_tool_outputs(run, outputs, project(request))
     except APIError:
         runs.bus.unsubscribe(run["id"], queue)
         raise

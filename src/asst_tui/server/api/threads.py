@@ -11,7 +11,7 @@ from starlette.routing import Route
 from ..core import objects
 from ..core.errors import bad_request
 from . import validation as v
-from .common import check_tool_resources, get_or_404, json_body, page, services
+from .common import check_tool_resources, get_or_404, json_body, page, project, services, store, vector_stores
 from .message_bodies import new_message
 
 THREAD_FIELDS = {"messages", "tool_resources", "metadata"}
@@ -32,12 +32,12 @@ async def new_thread(request: Request, body: dict[str, Any], param: str = "") ->
 
 
 async def save_thread(request: Request, thread: dict[str, Any], messages: list[dict[str, Any]]) -> None:
-    store = services(request).store
-    await services(request).vector_stores.create_inline(thread["tool_resources"])
-    await store.insert("thread", thread)
+    owner, service = store(request), vector_stores(request)
+    await service.create_inline(thread["tool_resources"])
+    await owner.insert("thread", thread)
     for message in messages:
-        await store.insert("message", message, parent=thread["id"])
-    await services(request).vector_stores.attach_to_thread(thread, messages)
+        await owner.insert("message", message, parent=thread["id"])
+    await service.attach_to_thread(thread, messages)
 
 
 async def create_thread(request: Request) -> Response:
@@ -58,17 +58,17 @@ async def update_thread(request: Request) -> Response:
     if "tool_resources" in body:
         thread["tool_resources"] = v.tool_resources(body) or {}
         await check_tool_resources(request, thread["tool_resources"])
-        await services(request).vector_stores.create_inline(thread["tool_resources"])
-    return JSONResponse(await services(request).store.put(thread))
+        await vector_stores(request).create_inline(thread["tool_resources"])
+    return JSONResponse(await store(request).put(thread))
 
 
 async def delete_thread(request: Request) -> Response:
     thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     state = services(request)
-    active = await state.runs.active_run(thread["id"])
+    active = await state.runs.active_run(thread["id"], project(request))
     if active is not None:
-        await state.runs.cancel(active)
-    await state.store.delete_tree(thread["id"])
+        await state.runs.cancel(active, project(request))
+    await store(request).delete_tree(thread["id"])
     await state.sandbox.release(thread["id"])
     return JSONResponse(objects.deleted(thread["id"], "thread"))
 
@@ -77,10 +77,9 @@ async def create_message(request: Request) -> Response:
     thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     body = v.parse_json_object(await request.body())
     message = await new_message(request, thread["id"], body)
-    state = services(request)
-    await state.runs.check_can_add_message(thread["id"])
-    await state.store.insert("message", message, parent=thread["id"])
-    await state.vector_stores.attach_to_thread(thread, [message])
+    await services(request).runs.check_can_add_message(thread["id"], project(request))
+    await store(request).insert("message", message, parent=thread["id"])
+    await vector_stores(request).attach_to_thread(thread, [message])
     return JSONResponse(message)
 
 
@@ -103,14 +102,14 @@ async def update_message(request: Request) -> Response:
     body = await json_body(request, {"metadata"})
     if "metadata" in body:
         message["metadata"] = v.metadata(body) or {}
-    return JSONResponse(await services(request).store.put(message))
+    return JSONResponse(await store(request).put(message))
 
 
 async def delete_message(request: Request) -> Response:
     thread_id = request.path_params["thread_id"]
     await get_or_404(request, "thread", thread_id)
     message = await get_or_404(request, "message", request.path_params["message_id"], thread_id)
-    await services(request).store.delete(message["id"])
+    await store(request).delete(message["id"])
     return JSONResponse(objects.deleted(message["id"], "thread.message"))
 
 

@@ -18,14 +18,14 @@ from ..tools.ingest import FILE_KIND, file_key
 from ..tools.vector_stores import STORE_KIND, VectorStores
 from . import validation as v
 from . import vector_store_params as p
+from . import common
 from .common import json_body, services
 
 POLL_AFTER_MS = "100"  # the SDK's *_and_poll helpers wait this long between polls while a file is indexed
 
 
 def _services(request: Request) -> tuple[VectorStores, ObjectStore]:
-    state = services(request)
-    return state.vector_stores, state.store
+    return common.vector_stores(request), common.store(request)
 
 
 def _answer(obj: dict[str, Any], in_progress: bool = False) -> JSONResponse:

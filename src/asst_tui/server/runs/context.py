@@ -31,8 +31,9 @@ INCOMPLETE_MESSAGE_REASON = {
 
 @dataclass(frozen=True)
 class RunServices:
-    """What every run's context works with; the run manager builds it once."""
+    """What a run's context works with: its project's objects and vector stores, the server's bytes, bus and sandbox."""
 
+    project: str
     store: ObjectStore
     files: FileBytes
     bus: EventBus
@@ -63,6 +64,15 @@ class RunContext:
         self.real_usage = False  # the engine reports the model's usage (add_usage): no estimates, no budget check in write
 
     # ---- reading ------------------------------------------------------------------------------
+
+    @property
+    def project(self) -> str:
+        return self._services.project
+
+    @property
+    def store(self) -> ObjectStore:
+        """The objects of the run's project (the only ones the run may see)."""
+        return self._store
 
     @property
     def run_id(self) -> str:

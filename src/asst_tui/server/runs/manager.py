@@ -1,4 +1,8 @@
-"""Run lifecycle: queue, thread lock, engine task, requires_action, submit, cancel, expiry, recovery."""
+"""Run lifecycle: queue, thread lock, engine task, requires_action, submit, cancel, expiry, recovery.
+
+One manager serves every project: each call names the project of the run (or thread) it is about, and a
+run's engine task sees only that project's objects.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 from ...protocol import ACTIVE_RUN_STATUSES
 from ..core import objects
 from ..core.errors import bad_request
+from ..tools.vector_stores import VectorStores
 from .context import RunContext, RunServices
 from .events import EventBus
 from .outcomes import RunFailed, RunIncomplete
 
 if TYPE_CHECKING:
     from ..config import ServerConfig
-    from ..storage.interface import FileBytes, ObjectStore
+    from ..storage.interface import FileBytes, ObjectStore, ProjectStores
+    from ..tools.ingest import Ingester
     from ..tools.sandbox import Sandbox
-    from ..tools.vector_stores import VectorStores
     from .engines.base import Engine
 
 log = logging.getLogger("asst_tui.server")
@@ -28,25 +33,34 @@ class RunManager:
     """Owns every run's state transitions; engine work runs as one asyncio task per run."""
 
     def __init__(
-        self, store: ObjectStore, files: FileBytes, engine: Engine, sandbox: Sandbox, vector_stores: VectorStores, config: ServerConfig
+        self, projects: ProjectStores, files: FileBytes, engine: Engine, sandbox: Sandbox, ingester: Ingester, config: ServerConfig
     ) -> None:
-        self.store = store
+        self._projects = projects
+        self._files = files
+        self._sandbox = sandbox
+        self._ingester = ingester
+        self._delay = config.demo_delay_ms / 1000
         self.engine = engine
         self.bus = EventBus()
-        self._services = RunServices(store, files, self.bus, sandbox, vector_stores, config.demo_delay_ms / 1000)
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._waiting: dict[str, int] = {}  # run id -> expires_at, for queued/requires_action runs
+        self._waiting: dict[str, tuple[int, str]] = {}  # run id -> (expires_at, project), for queued/requires_action runs
         self._expiry_task: asyncio.Task[None] | None = None
+
+    def _services(self, project: str) -> RunServices:
+        """What a run of `project` works with: that project's objects and vector stores, the server's sandbox and bus."""
+        store = self._projects.project(project)
+        return RunServices(project, store, self._files, self.bus, self._sandbox, VectorStores(store, self._ingester), self._delay)
 
     # ---- start-up and shut-down -------------------------------------------------------------
 
     async def recover(self) -> None:
         """Fail runs a previous server process left active; keep requires_action runs waiting."""
-        for run in await self.store.select("run"):
-            if run["status"] == "requires_action":
-                self._waiting[run["id"]] = run["expires_at"]
-            elif run["status"] in ACTIVE_RUN_STATUSES:
-                await self._finish_interrupted(run, "The server stopped while this run was in progress.")
+        for project in await self._projects.names():
+            for run in await self._projects.project(project).select("run"):
+                if run["status"] == "requires_action":
+                    self._waiting[run["id"]] = (run["expires_at"], project)
+                elif run["status"] in ACTIVE_RUN_STATUSES:
+                    await self._finish_interrupted(run, project, "The server stopped while this run was in progress.")
 
     def start_expiry(self) -> None:
         self._expiry_task = asyncio.get_running_loop().create_task(self._expiry_loop())
@@ -61,37 +75,38 @@ class RunManager:
 
     # ---- thread lock --------------------------------------------------------------------------
 
-    async def active_run(self, thread_id: str) -> dict[str, Any] | None:
-        for run in reversed(await self.store.children("run", thread_id)):
+    async def active_run(self, thread_id: str, project: str) -> dict[str, Any] | None:
+        for run in reversed(await self._projects.project(project).children("run", thread_id)):
             if run["status"] in ACTIVE_RUN_STATUSES:
                 return run
         return None
 
-    async def check_can_add_message(self, thread_id: str) -> None:
-        run = await self.active_run(thread_id)
+    async def check_can_add_message(self, thread_id: str, project: str) -> None:
+        run = await self.active_run(thread_id, project)
         if run:
             raise bad_request(f"Can't add messages to {thread_id} while a run {run['id']} is active.")
 
-    async def check_can_start_run(self, thread_id: str) -> None:
-        run = await self.active_run(thread_id)
+    async def check_can_start_run(self, thread_id: str, project: str) -> None:
+        run = await self.active_run(thread_id, project)
         if run:
             raise bad_request(f"Thread {thread_id} already has an active run {run['id']}.")
 
     # ---- transitions ----------------------------------------------------------------------------
 
-    async def start(self, run: dict[str, Any]) -> None:
-        """Store a new queued run, announce it and schedule its engine task."""
-        await self.store.insert("run", run, parent=run["thread_id"])
+    async def start(self, run: dict[str, Any], project: str) -> None:
+        """Store a new queued run of `project`, announce it and schedule its engine task."""
+        await self._projects.project(project).insert("run", run, parent=run["thread_id"])
         self.bus.publish(run["id"], "thread.run.created", run)
         self.bus.publish(run["id"], "thread.run.queued", run)
-        self._waiting[run["id"]] = run["expires_at"]
-        self._schedule(run["id"])
+        self._waiting[run["id"]] = (run["expires_at"], project)
+        self._schedule(run["id"], project)
 
-    def _schedule(self, run_id: str) -> None:
-        self._tasks[run_id] = asyncio.get_running_loop().create_task(self._drive(run_id), name=run_id)
+    def _schedule(self, run_id: str, project: str) -> None:
+        self._tasks[run_id] = asyncio.get_running_loop().create_task(self._drive(run_id, project), name=run_id)
 
-    async def _drive(self, run_id: str) -> None:
-        run = await self.store.get("run", run_id)
+    async def _drive(self, run_id: str, project: str) -> None:
+        services = self._services(project)
+        run = await services.store.get("run", run_id)
         if run is None or run["status"] != "queued":
             self._tasks.pop(run_id, None)
             return
@@ -99,8 +114,8 @@ class RunManager:
         if run["started_at"] is None:
             run["started_at"] = objects.now()
         run["status"] = "in_progress"
-        await self._save_run(run, "thread.run.in_progress")
-        ctx = RunContext(self._services, run)
+        await self._save_run(services.store, run, "thread.run.in_progress")
+        ctx = RunContext(services, run)
         try:
             await ctx.wait_for_file_search()
             await self.engine.run(ctx)
@@ -137,7 +152,7 @@ class RunManager:
         run["usage"] = ctx.usage()
         run["required_action"] = None
         run["expires_at"] = None  # as the hosted API: a run that ended can no longer expire
-        await self._save_run(run, f"thread.run.{status}")
+        await self._save_run(ctx.store, run, f"thread.run.{status}")
 
     async def _require_action(self, ctx: RunContext) -> None:
         run = ctx.run
@@ -147,11 +162,11 @@ class RunManager:
             "submit_tool_outputs": {"tool_calls": ctx.required_calls},
         }
         run["usage"] = ctx.usage()
-        self._waiting[run["id"]] = run["expires_at"]
-        await self._save_run(run, "thread.run.requires_action")
+        self._waiting[run["id"]] = (run["expires_at"], ctx.project)
+        await self._save_run(ctx.store, run, "thread.run.requires_action")
 
     async def _on_cancelled(self, ctx: RunContext) -> None:
-        run = await self.store.get("run", ctx.run["id"]) or ctx.run
+        run = await ctx.store.get("run", ctx.run["id"]) or ctx.run
         if run["status"] == "cancelling":
             ctx.run = run
             await self._end(ctx, "cancelled")
@@ -159,26 +174,27 @@ class RunManager:
             ctx.run = run
             await self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server stopped while this run was in progress."})
 
-    async def _save_run(self, run: dict[str, Any], event: str) -> None:
-        await self.store.put(run)
+    async def _save_run(self, store: ObjectStore, run: dict[str, Any], event: str) -> None:
+        await store.put(run)
         self.bus.publish(run["id"], event, run)
 
-    async def cancel(self, run: dict[str, Any]) -> dict[str, Any]:
+    async def cancel(self, run: dict[str, Any], project: str) -> dict[str, Any]:
         if run["status"] not in ACTIVE_RUN_STATUSES or run["status"] == "cancelling":
             raise bad_request(f"Cannot cancel run with status '{run['status']}'.", param="run_id")
         task = self._tasks.get(run["id"])
         self._waiting.pop(run["id"], None)
+        services = self._services(project)
         if task is not None:
             run["status"] = "cancelling"
-            await self._save_run(run, "thread.run.cancelling")
+            await self._save_run(services.store, run, "thread.run.cancelling")
             task.cancel()
             return run
-        ctx = RunContext(self._services, run)
+        ctx = RunContext(services, run)
         await ctx.adopt_waiting_step()
         await self._end(ctx, "cancelled")
         return run
 
-    async def submit_tool_outputs(self, run: dict[str, Any], outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    async def submit_tool_outputs(self, run: dict[str, Any], outputs: list[dict[str, Any]], project: str) -> dict[str, Any]:
         if run["status"] != "requires_action":
             raise bad_request(
                 f"Runs in status \"{run['status']}\" do not accept tool outputs.", param="run_id"
@@ -196,12 +212,12 @@ class RunManager:
         missing = sorted(pending - given.keys())
         if missing:
             raise bad_request(f"Expected tool outputs for call_ids {sorted(pending)}, got {sorted(given)}.", param="tool_outputs")
-        ctx = RunContext(self._services, run)
+        ctx = RunContext(self._services(project), run)
         await ctx.complete_waiting_step(given)
         run["status"] = "queued"
         run["required_action"] = None
-        await self._save_run(run, "thread.run.queued")
-        self._schedule(run["id"])
+        await self._save_run(ctx.store, run, "thread.run.queued")
+        self._schedule(run["id"], project)
         return run
 
     # ---- expiry and recovery -----------------------------------------------------------------
@@ -210,27 +226,28 @@ class RunManager:
         while True:
             await asyncio.sleep(0.5)
             now = time.time()
-            for run_id, expires_at in list(self._waiting.items()):
+            for run_id, (expires_at, project) in list(self._waiting.items()):
                 if expires_at <= now:
-                    await self._expire(run_id)
+                    await self._expire(run_id, project)
 
-    async def _expire(self, run_id: str) -> None:
+    async def _expire(self, run_id: str, project: str) -> None:
         self._waiting.pop(run_id, None)
-        run = await self.store.get("run", run_id)
+        services = self._services(project)
+        run = await services.store.get("run", run_id)
         if run is None or run["status"] not in ("queued", "requires_action"):
             return
         task = self._tasks.pop(run_id, None)
         if task is not None:
             task.cancel()
-        ctx = RunContext(self._services, run)
+        ctx = RunContext(services, run)
         await ctx.adopt_waiting_step()
         await ctx.close_open_work("expired", None)
         run["status"] = "expired"
         run["required_action"] = None
-        await self._save_run(run, "thread.run.expired")
+        await self._save_run(services.store, run, "thread.run.expired")
 
-    async def _finish_interrupted(self, run: dict[str, Any], message: str) -> None:
-        ctx = RunContext(self._services, run)
+    async def _finish_interrupted(self, run: dict[str, Any], project: str, message: str) -> None:
+        ctx = RunContext(self._services(project), run)
         await ctx.adopt_open_work()
         await self._end(ctx, "failed", last_error={"code": "server_error", "message": message})
 

@@ -2,7 +2,14 @@
 
 It speaks of the domain, never of SQL: objects by kind, parent and id; pages of a list endpoint; chunks of
 (vector store, file) pairs; the bytes of a file id. SQLite implements it (`sqlite.open_sqlite`); another
-database implements the same three protocols. Every method that may reach a database is a coroutine.
+database implements the same protocols. Every method that may reach a database is a coroutine.
+
+Every object belongs to one project (the one whose server key created it; `core.projects.DEFAULT_PROJECT`
+without keys and for objects stored before projects existed). The project is kept beside the object, never
+in its JSON. `ProjectStores.project(name)` is the `ObjectStore` of one project: it sees, changes and deletes
+only that project's objects, and what it inserts belongs to that project. Nothing else reaches objects.
+The chunk index and the file bytes know no projects: they are reached by (vector store, file) pairs and
+file ids that were first found in a project's `ObjectStore`.
 """
 
 from __future__ import annotations
@@ -16,13 +23,16 @@ Fields = Mapping[str, Any]  # top-level JSON fields of an object and the values 
 
 
 class ObjectStore(Protocol):
-    """Every API object as a JSON document under a unique key (its id), with a kind and a parent, in insertion order."""
+    """One project's API objects, each a JSON document under a unique key (its id), with a kind and a parent, in insertion order.
+
+    Keys are unique across all projects; an object of another project is, to every method, an object that isn't there.
+    """
 
     async def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
-        """Store a new object under its id, or under `key` when its id isn't unique (a vector-store file); returns it."""
+        """Store a new object of this project under its id, or under `key` when its id isn't unique (a vector-store file); returns it."""
 
     async def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
-        """Replace the stored data of an object (found by its id, or `key`); returns it."""
+        """Replace the stored data of an object (found by its id, or `key`); returns it. A missing key changes nothing."""
 
     async def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
         """The object of this kind under this key, or None (also when `parent` is given and isn't its parent)."""
@@ -47,6 +57,17 @@ class ObjectStore(Protocol):
     ) -> tuple[list[dict[str, Any]], bool]:
         """One page of a list endpoint, (items, has_more): `limit` items in `order` ("asc" or "desc" by insertion),
         after and/or before the objects under those keys (an unknown key is no bound), matching `where`."""
+
+
+
+class ProjectStores(Protocol):
+    """The objects of every project: one ObjectStore per project, all on the same connection(s)."""
+
+    def project(self, name: str) -> ObjectStore:
+        """The ObjectStore of the project `name` (cheap: no I/O; a project with no objects yet is empty)."""
+
+    async def names(self) -> list[str]:
+        """The projects that have objects, for the server's own work across them (recovery at start)."""
 
     async def close(self) -> None:
         """Release the connection(s); no call may follow."""
@@ -99,9 +120,9 @@ class FileBytes(Protocol):
 
 @dataclass
 class Storage:
-    """One server's storage: its objects, its chunk index and its file bytes."""
+    """One server's storage: its objects (per project), its chunk index and its file bytes."""
 
-    objects: ObjectStore
+    objects: ProjectStores
     chunks: ChunkIndex
     files: FileBytes
 

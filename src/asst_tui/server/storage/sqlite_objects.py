@@ -1,4 +1,8 @@
-"""The object store on SQLite (WAL): every API object as JSON in one table of `assistants.sqlite3`."""
+"""The object store on SQLite (WAL): every API object as JSON in one table of `assistants.sqlite3`, with its project.
+
+The schema is versioned (`PRAGMA user_version`): opening a database brings it to the current version
+in one transaction per step, and a database newer than this code is refused rather than misread.
+"""
 
 from __future__ import annotations
 
@@ -8,71 +12,125 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..core.projects import DEFAULT_PROJECT
 from .interface import Fields
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS objects (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    parent TEXT,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, seq);
-"""
+# Step i brings a database from user_version i to i + 1. Databases from before versioning are at 0 and
+# already have step 1's table (hence IF NOT EXISTS); their objects fall to the default project in step 2.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE IF NOT EXISTS objects (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            parent TEXT,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, seq)",
+    ],
+    [
+        f"ALTER TABLE objects ADD COLUMN project TEXT NOT NULL DEFAULT '{DEFAULT_PROJECT}'",
+        "CREATE INDEX objects_by_project ON objects (project, kind, seq)",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SqliteObjectStore:
-    """The ObjectStore on one SQLite connection; its calls run inline (local and fast), one at a time."""
+class NewerDatabase(ValueError):
+    """The database was written by a newer asst-tui, whose schema this one doesn't know."""
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the database to SCHEMA_VERSION, one transaction per step."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise NewerDatabase(
+            f"The database {path} has schema version {version}, newer than this asst-tui knows ({SCHEMA_VERSION}). "
+            "Upgrade asst-tui, or start the server with another --data-dir."
+        )
+    for step in range(version, SCHEMA_VERSION):
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            for statement in MIGRATIONS[step]:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {step + 1}")
+
+
+class SqliteProjects:
+    """The ProjectStores on one SQLite connection; its calls run inline (local and fast), one at a time."""
 
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            migrate(self._db, path)
+        except BaseException:
+            self._db.close()
+            raise
         self._lock = threading.RLock()
+
+    def project(self, name: str) -> SqliteObjectStore:
+        return SqliteObjectStore(self._db, self._lock, name)
+
+    async def names(self) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT DISTINCT project FROM objects ORDER BY project")]
 
     async def close(self) -> None:
         with self._lock:
             self._db.close()
 
+
+class SqliteObjectStore:
+    """The ObjectStore of one project: every statement names the project."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, project: str) -> None:
+        self._db = db
+        self._lock = lock
+        self.project = project
+
     async def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
         with self._lock:
             self._db.execute(
-                "INSERT INTO objects (id, kind, parent, data) VALUES (?, ?, ?, ?)",
-                (key or obj["id"], kind, parent, json.dumps(obj)),
+                "INSERT INTO objects (id, kind, parent, data, project) VALUES (?, ?, ?, ?, ?)",
+                (key or obj["id"], kind, parent, json.dumps(obj), self.project),
             )
         return obj
 
     async def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
         with self._lock:
-            self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(obj), key or obj["id"]))
+            self._db.execute("UPDATE objects SET data = ? WHERE id = ? AND project = ?", (json.dumps(obj), key or obj["id"], self.project))
         return obj
 
     async def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT data, parent FROM objects WHERE id = ? AND kind = ?", (object_id, kind)).fetchone()
+            row = self._db.execute("SELECT data, parent FROM objects WHERE id = ? AND kind = ? AND project = ?", (object_id, kind, self.project)).fetchone()
         if row is None or (parent is not None and row[1] != parent):
             return None
         return json.loads(row[0])
 
     async def delete(self, object_id: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+            self._db.execute("DELETE FROM objects WHERE id = ? AND project = ?", (object_id, self.project))
 
     async def delete_tree(self, root_id: str) -> None:
         with self._lock, self._db:
             self._db.execute("BEGIN")
+            if self._db.execute("SELECT 1 FROM objects WHERE id = ? AND project = ?", (root_id, self.project)).fetchone() is None:
+                return
+            # a tree is one project's: its children were inserted through the view that found its root
             self._db.execute(
-                "DELETE FROM objects WHERE parent IN (SELECT id FROM objects WHERE parent = ?)", (root_id,)
+                "DELETE FROM objects WHERE parent IN (SELECT id FROM objects WHERE parent = ? AND project = ?) AND project = ?",
+                (root_id, self.project, self.project),
             )
-            self._db.execute("DELETE FROM objects WHERE parent = ?", (root_id,))
-            self._db.execute("DELETE FROM objects WHERE id = ?", (root_id,))
+            self._db.execute("DELETE FROM objects WHERE parent = ? AND project = ?", (root_id, self.project))
+            self._db.execute("DELETE FROM objects WHERE id = ? AND project = ?", (root_id, self.project))
 
     async def children(self, kind: str, parent: str) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT data FROM objects WHERE kind = ? AND parent = ? ORDER BY seq", (kind, parent)
+                "SELECT data FROM objects WHERE kind = ? AND parent = ? AND project = ? ORDER BY seq", (kind, parent, self.project)
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
@@ -80,7 +138,8 @@ class SqliteObjectStore:
         clauses, args = _field_clauses(where or {})
         with self._lock:
             rows = self._db.execute(
-                f"SELECT data FROM objects WHERE kind = ? {''.join(' AND ' + c for c in clauses)} ORDER BY seq", (kind, *args)
+                f"SELECT data FROM objects WHERE kind = ? AND project = ? {''.join(' AND ' + c for c in clauses)} ORDER BY seq",
+                (kind, self.project, *args),
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
@@ -88,10 +147,10 @@ class SqliteObjectStore:
         clauses, args = _field_clauses(where or {})
         sql = (
             f"SELECT json_extract(data, '$.{by}'), COUNT(*), TOTAL(json_extract(data, '$.{total}')) FROM objects "
-            f"WHERE kind = ? AND parent = ? {''.join(' AND ' + c for c in clauses)} GROUP BY 1"
+            f"WHERE kind = ? AND parent = ? AND project = ? {''.join(' AND ' + c for c in clauses)} GROUP BY 1"
         )
         with self._lock:
-            rows = self._db.execute(sql, (kind, parent, *args)).fetchall()
+            rows = self._db.execute(sql, (kind, parent, self.project, *args)).fetchall()
         return {value: (count, int(size)) for value, count, size in rows}
 
     async def page(
@@ -105,8 +164,8 @@ class SqliteObjectStore:
         before: str | None,
         where: Fields | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
-        clauses = ["kind = ?"]
-        args: list[Any] = [kind]
+        clauses = ["kind = ?", "project = ?"]
+        args: list[Any] = [kind, self.project]
         if parent is not None:
             clauses.append("parent = ?")
             args.append(parent)
@@ -138,7 +197,7 @@ class SqliteObjectStore:
 
     def _seq(self, object_id: str) -> int | None:
         with self._lock:
-            row = self._db.execute("SELECT seq FROM objects WHERE id = ?", (object_id,)).fetchone()
+            row = self._db.execute("SELECT seq FROM objects WHERE id = ? AND project = ?", (object_id, self.project)).fetchone()
         return row[0] if row else None
 
 

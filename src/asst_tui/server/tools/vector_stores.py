@@ -5,6 +5,9 @@ from them is computed on every read, so it is never stale: a store's and a batch
 `usage_bytes` and `status`, and a store's `expires_at` (`last_active_at` + `expires_after.days`,
 status `expired` once passed). A vector-store file is stored under the key `vs_.../file-...` (its id
 is the file's, shared by every store holding that file) with a private `_batch_id`.
+
+A `VectorStores` works on one project's objects (the ObjectStore it is given); the ingester and the chunk
+index behind it are the server's, shared by every project.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from ..core.errors import APIError, bad_request, not_found
 from ..core.ids import new_id
 from ..core.objects import now
-from ..storage.interface import ChunkIndex, FileBytes, ObjectStore
+from ..storage.interface import ObjectStore
 from .attribute_filters import matches
 from .chunking import default_strategy
 from .ingest import FILE_KIND, Ingester, file_key
@@ -31,22 +34,16 @@ READY_POLL_S = 0.05
 
 
 class VectorStores:
-    """The vector stores of one server, their background ingest and their search index.
+    """The vector stores of one project, handed to the server's background ingest and searched in its index.
 
     Index removals don't go through the ingester: a delete never waits behind a long extraction (only,
     briefly, behind an index write).
     """
 
-    def __init__(self, store: ObjectStore, index: ChunkIndex, files: FileBytes) -> None:
+    def __init__(self, store: ObjectStore, ingester: Ingester) -> None:
         self.store = store
-        self.index = index
-        self.ingester = Ingester(store, index, files)
-
-    async def start(self) -> None:
-        await self.ingester.recover()
-
-    async def close(self) -> None:
-        await self.ingester.shutdown()
+        self.index = ingester.index
+        self.ingester = ingester
 
     # ---- vector stores ------------------------------------------------------------------------
 
@@ -132,7 +129,7 @@ class VectorStores:
             self.ingester.cancel(key)
             await self.store.delete(key)
         await self.store.insert(FILE_KIND, row, parent=vs["id"], key=key)
-        self.ingester.submit(vs["id"], file_id)
+        self.ingester.submit(self.store, vs["id"], file_id)
         return row
 
     async def get_file(self, vector_store_id: str, file_id: str) -> dict[str, Any]:
