@@ -251,6 +251,10 @@ def test_assistants_crud_and_list(api: Api) -> None:
     })
     api.post("/assistants", {"model": "gpt-4o", "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": {"type": "object"}, "strict": True}}})
     api.post("/assistants", {"model": "gpt-4o", "response_format": {"type": "text"}, "name": None, "temperature": None})
+    nulls = api.post("/assistants", {"model": "gpt-4o", "tools": [  # null settings are taken as absent, never echoed as null
+        {"type": "file_search", "file_search": {"max_num_results": None, "ranking_options": {"ranker": None, "score_threshold": 0.5}}},
+    ]})
+    assert nulls["tools"] == [{"type": "file_search", "file_search": {"ranking_options": {"score_threshold": 0.5}}}]
     api.get(f"/assistants/{full['id']}")
     updated = api.post(f"/assistants/{full['id']}", {"name": "Renamed", "metadata": {"c": "3"}, "response_format": "auto", "tools": []})
     assert updated["name"] == "Renamed" and updated["metadata"] == {"c": "3"}
