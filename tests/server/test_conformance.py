@@ -619,7 +619,7 @@ def test_vector_stores_files_batches_and_search(api: Api, monkeypatch: pytest.Mo
     other = _upload(api, "notes.txt", b"Glacier notes: ice moves slowly.")
     empty = _upload(api, "empty.txt", b"")
     vs = api.post("/vector_stores", {
-        "name": "Maps", "file_ids": [text["id"], empty["id"]], "metadata": {"kind": "maps"},
+        "name": "Maps", "description": "Maps of the north", "file_ids": [text["id"], empty["id"]], "metadata": {"kind": "maps"},
         "expires_after": {"anchor": "last_active_at", "days": 7},
         "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 300, "chunk_overlap_tokens": 50}},
     })
@@ -629,7 +629,8 @@ def test_vector_stores_files_batches_and_search(api: Api, monkeypatch: pytest.Mo
     assert vs["file_counts"] == {"in_progress": 0, "completed": 1, "failed": 1, "cancelled": 0, "total": 2}
     api.get("/vector_stores", params={"limit": 1, "order": "asc"})
     api.get("/vector_stores")
-    api.post(f"/vector_stores/{vid}", {"name": "Maps 2", "metadata": {"kind": "atlas"}, "expires_after": None})
+    assert vs["description"] == "Maps of the north"
+    api.post(f"/vector_stores/{vid}", {"name": "Maps 2", "description": "Atlases", "metadata": {"kind": "atlas"}, "expires_after": None})
     added = api.post(f"/vector_stores/{vid}/files", {"file_id": other["id"], "attributes": {"region": "north", "year": 2024, "public": True},
                                                     "chunking_strategy": {"type": "auto"}})
     assert added["status"] == "in_progress"

@@ -26,6 +26,22 @@ def _settled(client: openai.OpenAI, vector_store_id: str) -> Any:
     return vs
 
 
+# ---- vector store description ----------------------------------------------------------------------
+
+
+def test_a_vector_store_keeps_its_description(client: openai.OpenAI) -> None:
+    made = client.vector_stores.create(name="Manuals", description="Every manual we ship, newest first.")
+    assert made.description == "Every manual we ship, newest first."  # the SDK's model keeps the field it has no type for
+    assert client.vector_stores.retrieve(made.id).description == made.description
+    changed = client.vector_stores.update(made.id, name="Manuals 2", extra_body={"description": "Only the current ones."})
+    assert (changed.name, changed.description) == ("Manuals 2", "Only the current ones.")
+    assert client.vector_stores.update(made.id, metadata={"k": "v"}).description == "Only the current ones."  # kept when not named
+    assert client.vector_stores.update(made.id, extra_body={"description": None}).description is None
+    plain = client.vector_stores.with_raw_response.create(name="No description").http_response.json()
+    assert plain["description"] is None
+    assert not Spec.errors(load_spec().component("VectorStoreObject"), plain)
+
+
 # ---- null file_search settings ---------------------------------------------------------------------
 
 
