@@ -275,6 +275,10 @@ def test_files_upload_list_retrieve_content_delete(api: Api) -> None:
     info = api.call("post", "/files", files={"file": ("data.csv", data, "text/csv")}, data={"purpose": "assistants"})
     assert info["bytes"] == len(data) and info["filename"] == "data.csv"
     image = api.call("post", "/files", files={"file": ("pixel.png", png_bytes(), "image/png")}, data={"purpose": "vision"})
+    expiring = api.call("post", "/files", files={"file": ("day.txt", b"for a day", "text/plain")},
+                        data={"purpose": "assistants", "expires_after[anchor]": "created_at", "expires_after[seconds]": "86400"})
+    assert expiring["expires_at"] == expiring["created_at"] + 86_400 and "expires_at" not in info
+    api.get(f"/files/{expiring['id']}")
     for purpose in ("batch", "fine-tune", "user_data", "evals"):
         api.call("post", "/files", files={"file": (f"{purpose}.jsonl", b"{}\n", "application/jsonl")}, data={"purpose": purpose})
     api.get("/files")

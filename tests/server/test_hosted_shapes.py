@@ -70,3 +70,68 @@ def test_null_file_search_settings_are_taken_as_absent(client: openai.OpenAI, gi
     assert client.beta.threads.runs.poll(run["id"], thread_id=thread.id, poll_interval_ms=20).status == "completed"
 
 
+# ---- files that expire -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def short_expiry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accept expiries of a second or two (the spec's minimum, an hour, is too long for a test)."""
+    monkeypatch.setattr(files_api, "MIN_EXPIRY_SECONDS", 1)
+
+
+def test_an_expiring_file_says_when_and_the_default_never_expires(client: openai.OpenAI, tmp_path: Path) -> None:
+    hour = client.files.create(file=("hour.txt", b"for an hour"), purpose="assistants", expires_after={"anchor": "created_at", "seconds": 3600})
+    assert hour.expires_at == hour.created_at + 3600
+    assert client.files.retrieve(hour.id).expires_at == hour.expires_at
+    assert next(f for f in client.files.list() if f.id == hour.id).expires_at == hour.expires_at
+    raw = client.files.with_raw_response.create(file=("kept.txt", b"forever"), purpose="assistants").http_response.json()
+    assert "expires_at" not in raw  # the spec types it as a non-null integer: absent when the file never expires
+    assert not Spec.errors(load_spec().component("OpenAIFile"), raw)
+    with pytest.raises(openai.BadRequestError, match="expires_after.seconds"):
+        client.files.create(file=("brief.txt", b"x"), purpose="assistants", expires_after={"anchor": "created_at", "seconds": 60})
+
+
+def test_an_expired_file_is_gone_with_its_bytes_and_its_place_in_vector_stores(
+    make_server: Callable[..., EmbeddedServer], short_expiry: None, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "expiry"
+    with sync_client(make_server(data_dir=data_dir).base_url) as client:
+        brief = client.files.create(file=("brief.txt", b"The heron waits by the pond."), purpose="assistants",
+                                    expires_after={"anchor": "created_at", "seconds": 2})
+        kept = client.files.create(file=("kept.txt", b"The heron stays by the pond."), purpose="assistants")
+        assert brief.expires_at == brief.created_at + 2
+        vs = client.vector_stores.create(name="Herons", file_ids=[brief.id, kept.id])
+        assert _settled(client, vs.id).file_counts.completed == 2
+        on_disk = data_dir / "files" / brief.id
+        assert on_disk.exists()
+        deadline = brief.expires_at + 3  # the server deletes it on time without being asked
+        while on_disk.exists():
+            assert time.time() < deadline, "the expired file's bytes are still on disk"
+            time.sleep(0.05)
+        assert time.time() >= brief.expires_at
+        with pytest.raises(openai.NotFoundError):
+            client.files.retrieve(brief.id)
+        with pytest.raises(openai.NotFoundError):
+            client.files.content(brief.id)
+        assert [f.id for f in client.files.list()] == [kept.id]
+        assert [f.id for f in client.vector_stores.files.list(vector_store_id=vs.id)] == [kept.id]
+        assert [r.file_id for r in client.vector_stores.search(vs.id, query="heron pond").data] == [kept.id]
+
+
+def test_a_file_that_expired_while_the_server_was_down_is_gone_after_the_restart(
+    make_server: Callable[..., EmbeddedServer], short_expiry: None, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "restart"
+    server = make_server(data_dir=data_dir)
+    with sync_client(server.base_url) as client:
+        brief = client.files.create(file=("brief.txt", b"soon gone"), purpose="assistants", expires_after={"anchor": "created_at", "seconds": 1})
+        later = client.files.create(file=("later.txt", b"gone in an hour"), purpose="assistants", expires_after={"anchor": "created_at", "seconds": 3600})
+    server.stop()
+    while time.time() < brief.expires_at + 0.1:
+        time.sleep(0.05)
+    with sync_client(make_server(data_dir=data_dir).base_url) as client:
+        assert not (data_dir / "files" / brief.id).exists(), "swept when the server started"
+        assert [f.id for f in client.files.list()] == [later.id]
+        assert client.files.retrieve(later.id).expires_at == later.expires_at
+
+

@@ -14,6 +14,7 @@ from .lock import lock_data_dir
 from .runs.engines import make_engine
 from .runs.manager import RunManager
 from .storage.sqlite import open_sqlite
+from .tools.file_expiry import FileExpiry
 from .tools.sandbox import Sandbox
 from .tools.vector_stores import VectorStores
 
@@ -35,6 +36,7 @@ class ServerState:
             max_log_chars=config.sandbox_max_log_chars,
         )
         self.vector_stores = VectorStores(self.store, self.storage.chunks, self.files)
+        self.file_expiry = FileExpiry(self.store, self.files, self.vector_stores)
         self.runs = RunManager(self.store, self.files, make_engine(config), self.sandbox, self.vector_stores, config)
 
 
@@ -46,9 +48,11 @@ def build_app(state: ServerState) -> ASGIApp:
         await state.runs.recover()
         state.runs.start_expiry()
         await state.vector_stores.start()
+        await state.file_expiry.start()
         try:
             yield
         finally:
+            await state.file_expiry.close()
             await state.runs.shutdown()
             await state.vector_stores.close()
             await state.sandbox.close()

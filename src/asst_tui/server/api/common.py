@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..config import ServerConfig
     from ..runs.manager import RunManager
     from ..storage.interface import Fields, FileBytes, ObjectStore
+    from ..tools.file_expiry import FileExpiry
     from ..tools.sandbox import Sandbox
     from ..tools.vector_stores import VectorStores
 
@@ -29,6 +30,7 @@ class Services(Protocol):
     sandbox: Sandbox
     runs: RunManager
     vector_stores: VectorStores
+    file_expiry: FileExpiry
 
 
 def services(request: Request) -> Services:
