@@ -135,3 +135,33 @@ def test_a_file_that_expired_while_the_server_was_down_is_gone_after_the_restart
         assert client.files.retrieve(later.id).expires_at == later.expires_at
 
 
+# ---- vector-store file attributes ------------------------------------------------------------------
+
+
+def test_integer_attributes_stay_integers_on_the_wire(client: openai.OpenAI) -> None:
+    """The server answers what it was given: `3` stays `3`, `2.5` stays `2.5`, on every path.
+
+    (openai-python's models turn the 3 into 3.0 on their own, against any server: their attribute type is
+    Union[str, float, bool] and pydantic reads an integer as a float there. The raw answer is what counts.)
+    """
+    upload = client.files.create(file=("tally.txt", b"A tally of the herons counted this spring."), purpose="assistants")
+    vs = client.vector_stores.create(name="Tallies")
+    given = {"year": 2024, "count": 3, "ratio": 2.5, "big": 2**53 + 1, "region": "north", "public": True}
+
+    def wire(response: Any) -> Any:
+        return response.http_response.json()
+
+    files = client.vector_stores.files.with_raw_response
+    assert wire(files.create(vector_store_id=vs.id, file_id=upload.id, attributes=given))["attributes"] == given
+    _settled(client, vs.id)
+    assert wire(files.retrieve(upload.id, vector_store_id=vs.id))["attributes"] == given
+    assert wire(files.list(vector_store_id=vs.id))["data"][0]["attributes"] == given
+    [hit] = wire(client.vector_stores.with_raw_response.search(vs.id, query="herons spring"))["data"]
+    assert hit["attributes"] == given
+    found = wire(client.vector_stores.with_raw_response.search(vs.id, query="herons", filters={"type": "eq", "key": "count", "value": 3}))["data"]
+    assert [r["file_id"] for r in found] == [upload.id]
+    changed = {"count": 4, "year": 2025}
+    assert wire(files.update(upload.id, vector_store_id=vs.id, attributes=changed))["attributes"] == changed
+    batch = client.vector_stores.file_batches.create_and_poll(vector_store_id=vs.id, files=[{"file_id": upload.id, "attributes": {"n": 7}}])
+    listed = wire(client.vector_stores.file_batches.with_raw_response.list_files(batch.id, vector_store_id=vs.id))["data"]
+    assert [(r["attributes"], type(r["attributes"]["n"])) for r in listed] == [({"n": 7}, int)]
