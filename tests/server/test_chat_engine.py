@@ -22,6 +22,7 @@ from typing import Any
 
 import openai
 import pytest
+from openai import AssistantEventHandler
 
 from asst_tui.server import EmbeddedServer
 
@@ -174,6 +175,61 @@ def test_function_call_streams_arguments_then_resumes_with_the_output(chat: open
     ]
     steps = chat.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc").data
     assert [(s.type, s.usage.completion_tokens) for s in steps] == [("message_creation", 0), ("tool_calls", 9), ("message_creation", 8)]
+
+
+class StreamRecorder(AssistantEventHandler):
+    """What a UI built from deltas sees: function-argument fragments and text-delta annotations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fragments: dict[str, list[str]] = {}  # function call id -> arguments, created then each delta
+        self.annotations: list[Any] = []
+        self.text = ""
+
+    def on_tool_call_created(self, tool_call: Any) -> None:
+        if tool_call.type == "function":
+            self.fragments[tool_call.id] = [tool_call.function.arguments]
+
+    def on_tool_call_delta(self, delta: Any, snapshot: Any) -> None:
+        if delta.type == "function":
+            self.fragments[snapshot.id].append(delta.function.arguments)
+
+    def on_text_delta(self, delta: Any, snapshot: Any) -> None:
+        self.text += delta.value or ""
+        self.annotations += delta.annotations or []
+
+
+def stream_run(client: openai.OpenAI, assistant: Any, thread: Any) -> tuple[StreamRecorder, Any]:
+    recorder = StreamRecorder()
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id, event_handler=recorder) as stream:
+        stream.until_done()
+        run = stream.get_final_run()
+    return recorder, run
+
+
+def test_links_and_citations_in_the_models_text_stream_with_their_annotations(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    name = model()
+    upload = chat.files.create(file=("notes.txt", b"Capybaras eat grass and aquatic plants."), purpose="assistants")
+    store = chat.vector_stores.create(name="notes", file_ids=[upload.id])
+    upstream.script(
+        name,
+        tool_reply(("file_search", ['{"query": "capybara diet"}'])),
+        tool_reply(("python", ['{"code": "open(\'diet.csv\', \'w\').write(\'grass\')"}'])),
+        text_reply("They eat grass 【0:0†no", "tes.txt】; the table is [diet.csv](sand", "box:/mnt/da", "ta/diet.csv).", " Also see sandbox:/mnt/data/other.csv"),
+    )
+    assistant, thread = start(chat, name, "What do capybaras eat?", tools=[{"type": "file_search"}, {"type": "code_interpreter"}],
+                              tool_resources={"file_search": {"vector_store_ids": [store.id]}})
+    recorder, run = stream_run(chat, assistant, thread)
+    assert run.status == "completed", run.last_error
+    assert [(a.type, a.text) for a in recorder.annotations] == [("file_citation", "【0:0†notes.txt】"), ("file_path", "sandbox:/mnt/data/diet.csv")]
+    citation, link = recorder.annotations
+    assert citation.file_citation.file_id == upload.id
+    assert chat.files.retrieve(link.file_path.file_id).filename == "diet.csv"
+    text = chat.beta.threads.messages.list(thread_id=thread.id, limit=1).data[0].content[0].text
+    assert text.value == recorder.text and [a.text for a in text.annotations] == [citation.text, link.text]
+    assert all(text.value[a.start_index:a.end_index] == a.text for a in text.annotations)
+    second = upstream.requests_for(name)[1].body
+    assert second["messages"][-1]["content"].startswith("【0:0†notes.txt】"), "the model sees the marker to cite"
 
 
 def test_waiting_function_call_survives_a_server_restart(chat_server: Callable[..., EmbeddedServer], upstream: ScriptedUpstream, tmp_path: Path) -> None:
