@@ -207,6 +207,18 @@ def stream_run(client: openai.OpenAI, assistant: Any, thread: Any) -> tuple[Stre
     return recorder, run
 
 
+def test_function_arguments_stream_as_the_upstream_sends_them(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    name = model()
+    upstream.script(name, tool_reply(("get_weather", ['{"ci', 'ty": "Pa', 'ris"}']), ("get_time", [])), text_reply("Sunny at noon."))
+    assistant, thread = start(chat, name, "Weather in Paris, and the time?", tools=[function_tool("get_weather"), function_tool("get_time")])
+    recorder, run = stream_run(chat, assistant, thread)
+    assert run.status == "requires_action", run.last_error
+    weather, clock = run.required_action.submit_tool_outputs.tool_calls
+    assert recorder.fragments[weather.id] == ["", '{"ci', 'ty": "Pa', 'ris"}'], "each fragment is a delta, as the upstream sent it"
+    assert recorder.fragments[clock.id] == ["", "{}"], "a call the model gave no arguments is called with {}"
+    assert (weather.function.arguments, clock.function.arguments) == ('{"city": "Paris"}', "{}")
+
+
 def test_links_and_citations_in_the_models_text_stream_with_their_annotations(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
     name = model()
     upload = chat.files.create(file=("notes.txt", b"Capybaras eat grass and aquatic plants."), purpose="assistants")
@@ -326,7 +338,8 @@ def test_text_after_a_code_call_becomes_a_message_after_its_step(chat: openai.Op
     assert texts == ["Running that now.", "It printed 9."]
 
 
-def test_text_after_function_calls_stays_before_the_waiting_step(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+def test_text_after_function_calls_becomes_a_message_after_the_waiting_step(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    """The calls stream into one tool step as the model writes them; text after them follows that step."""
     name = model()
     upstream.script(
         name,
@@ -339,7 +352,8 @@ def test_text_after_function_calls_stays_before_the_waiting_step(chat: openai.Op
     run = run_to_end(chat, assistant, thread)
     assert run.status == "requires_action"
     steps = chat.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc").data
-    assert [(s.type, s.status) for s in steps] == [("tool_calls", "completed"), ("message_creation", "completed"), ("tool_calls", "in_progress")]
+    assert [(s.type, s.status) for s in steps] == [("tool_calls", "in_progress"), ("message_creation", "completed")]
+    assert [c.type for c in steps[0].step_details.tool_calls] == ["code_interpreter", "function"]
     assert message_text(chat.beta.threads.messages.list(thread.id).data[0]) == "Checking the clock."
     [call] = run.required_action.submit_tool_outputs.tool_calls
     run = chat.beta.threads.runs.submit_tool_outputs_and_poll(
@@ -347,8 +361,10 @@ def test_text_after_function_calls_stays_before_the_waiting_step(chat: openai.Op
     )
     assert run.status == "completed" and reply_text(chat, thread) == "Done."
     history = upstream.requests_for(name)[1].body["messages"]
-    assert [m["content"] for m in history if m["role"] == "assistant"] == ["", "Checking the clock."]  # nothing the model said is lost
-    assert history[-1] == {"role": "tool", "tool_call_id": call.id, "content": "noon"}
+    assert [m["role"] for m in history] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert [c["function"]["name"] for c in history[1]["tool_calls"]] == ["python", "get_time"]
+    assert history[3] == {"role": "tool", "tool_call_id": call.id, "content": "noon"}
+    assert history[4] == {"role": "assistant", "content": "Checking the clock."}  # nothing the model said is lost
 
 
 def test_file_search_call_searches_and_feeds_results_back(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:

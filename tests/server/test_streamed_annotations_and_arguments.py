@@ -98,3 +98,20 @@ def test_text_that_only_looks_like_a_link_or_a_citation_carries_no_annotation(cl
     assert run.status == "completed" and recorder.annotations == []
     reply = client.beta.threads.messages.list(thread_id=thread.id, run_id=run.id).data[0]
     assert said in message_text(reply) and recorder.shown == message_text(reply), "held-back text is all sent"
+
+
+def test_a_function_calls_arguments_stream_in_several_deltas(client: openai.OpenAI) -> None:
+    assistant = client.beta.assistants.create(model=MODEL, tools=[function_tool("get_weather"), function_tool("get_time")])
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": 'get_weather {"city": "Oslo", "unit": "celsius"} and get_time {}'}])
+    recorder, run = _stream(client, thread.id, assistant.id)
+    assert run.status == "requires_action"
+    calls = run.required_action.submit_tool_outputs.tool_calls
+    assert [c.function.name for c in calls] == ["get_weather", "get_time"]
+    assert recorder.tool_calls.count(("created", "function")) == 2
+    assert recorder.tool_calls.count(("delta", "function")) >= 4, recorder.tool_calls
+    weather, clock = (recorder.arguments[c.id] for c in calls)
+    assert len(weather) > 2 and "".join(weather) == calls[0].function.arguments
+    assert json.loads(calls[0].function.arguments) == {"city": "Oslo", "unit": "celsius"}
+    assert "".join(clock) == calls[1].function.arguments == "{}"
+    step = client.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id).data[0]
+    assert [c.function.arguments for c in step.step_details.tool_calls] == [c.function.arguments for c in calls]

@@ -50,7 +50,6 @@ class RunContext:
         self._bus = services.bus
         self.run = run
         self.delay = services.delay
-        self.required_calls: list[dict[str, Any]] = []
         self.generated_files: list[dict[str, Any]] = []  # non-image files the code interpreter wrote
         self.generated_images: list[str] = []  # image file ids the code interpreter made, for the next message
         self._written: dict[str, str] = {}  # file name -> id of every file the code interpreter wrote (links to them are annotated)
@@ -60,6 +59,7 @@ class RunContext:
         self._open: OpenMessage | None = None
         self._flushed_at = 0.0
         self._tool_step: dict[str, Any] | None = None
+        self._function_calls: list[dict[str, Any]] = []  # this turn's function calls (in the tool step), awaiting outputs
         self.real_usage = False  # the engine reports the model's usage (add_usage): no estimates, no budget check in write
 
     # ---- reading ------------------------------------------------------------------------------
@@ -98,6 +98,12 @@ class RunContext:
             ids += ((owner.get("tool_resources") or {}).get("file_search") or {}).get("vector_store_ids", [])
         return list(dict.fromkeys(ids))
 
+    @property
+    def required_calls(self) -> list[dict[str, Any]]:
+        """The function calls the client must answer (the run's required_action), none if the turn made none."""
+        return [{"id": c["id"], "type": "function", "function": {"name": c["function"]["name"], "arguments": c["function"]["arguments"]}}
+                for c in self._function_calls]
+
     def function_names(self) -> list[str]:
         return [t["function"]["name"] for t in self.run["tools"] if t["type"] == "function"]
 
@@ -132,8 +138,12 @@ class RunContext:
     # ---- messages -----------------------------------------------------------------------------
 
     async def begin_message(self) -> None:
-        """Open an assistant message; images the code interpreter made come first in it, as the hosted API put them."""
-        await self.close_tool_step()
+        """Open an assistant message; images the code interpreter made come first in it, as the hosted API put them.
+
+        The tool step closes first, unless it holds function calls awaiting outputs: it stays open before the message.
+        """
+        if not self._function_calls:
+            await self.close_tool_step()
         message = objects.message(
             self.thread_id, "assistant", [], assistant_id=self.run["assistant_id"], run_id=self.run_id, status="in_progress"
         )
@@ -325,25 +335,31 @@ class RunContext:
         await self._store.insert("file", info)
         return info
 
-    async def request_functions(self, calls: list[tuple[str, str]]) -> None:
-        """Ask the client for function outputs: the run ends this turn in requires_action."""
+    async def open_function_call(self, name: str) -> dict[str, Any]:
+        """Start a function call in the tool step (append_arguments streams its arguments); the run then awaits its output."""
         step = await self._ensure_tool_step()
-        tool_calls = step["step_details"]["tool_calls"]
-        for name, arguments in calls:
-            index = len(tool_calls)
-            call_id = new_id("call")
-            tool_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
-            self._step_delta(step, {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
-            self.required_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}})
-        await self._store.put(step)
+        calls = step["step_details"]["tool_calls"]
+        call = {"id": new_id("call"), "type": "function", "function": {"name": name, "arguments": "", "output": None}}
+        calls.append(call)
+        self._function_calls.append(call)
+        self._step_delta(step, {"index": len(calls) - 1, "id": call["id"], "type": "function", "function": {"name": name, "arguments": "", "output": None}})
+        return call
+
+    async def append_arguments(self, call: dict[str, Any], text: str) -> None:
+        """Stream more of a function call's arguments, as the hosted API did (toolCallDelta in the SDKs)."""
+        step = await self._ensure_tool_step()
+        call["function"]["arguments"] += text
+        self._step_delta(step, {"index": _index_of(step, call), "type": "function", "function": {"arguments": text}})
 
     # ---- ending -------------------------------------------------------------------------------
 
     async def finish_open_work(self) -> None:
         """After the engine returns: close the open message, and the tool step unless it awaits outputs."""
         await self.end_message()
-        if not self.required_calls:
+        if not self._function_calls:
             await self.close_tool_step()
+        elif self._tool_step is not None:
+            await self._store.put(self._tool_step)
 
     async def close_open_work(self, step_status: str, last_error: dict[str, Any] | None) -> None:
         """The run is ending abnormally: the open message becomes incomplete, open steps take `step_status`."""

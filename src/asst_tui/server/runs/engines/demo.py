@@ -53,7 +53,7 @@ class DemoEngine:
         elif (blocks := _code_blocks(ctx, text)):
             await _run_code(ctx, blocks)
         elif (calls := _function_calls(ctx, text)):
-            await ctx.request_functions(calls)
+            await _call_functions(ctx, calls)
         elif await _searches_files(ctx, text):
             await _answer_from_files(ctx, text)
         else:
@@ -71,6 +71,15 @@ async def _say(ctx: RunContext, text: str, *, close: bool = True) -> None:
         await ctx.pace()
     if close:
         await ctx.end_message()
+
+
+async def _call_functions(ctx: RunContext, calls: list[tuple[str, str]]) -> None:
+    """Ask for function outputs, each call's arguments streamed token by token as a model writes them."""
+    for name, arguments in calls:
+        call = await ctx.open_function_call(name)
+        for token in TOKEN.findall(arguments):
+            await ctx.append_arguments(call, token)
+            await ctx.pace()
 
 
 def _text(message: dict[str, Any]) -> str:
