@@ -431,6 +431,11 @@ def test_streamed_code_interpreter(api: Api, assistant: dict[str, Any]) -> None:
         part for name, data in events if name == "thread.message.delta" for part in data["delta"]["content"] if part["type"] == "image_file"
     ]
     assert image_deltas == [{"index": 0, "type": "image_file", "image_file": {"file_id": image_id}}]
+    annotated = [  # the link's annotation travels with its text, in a delta validated like every other
+        a for name, data in events if name == "thread.message.delta" for part in data["delta"]["content"]
+        if part["type"] == "text" for a in part["text"].get("annotations") or []
+    ]
+    assert [(a["index"], a["type"], a["text"]) for a in annotated] == [(0, "file_path", "sandbox:/mnt/data/table.csv")]
     api.get(f"/files/{image_id}")
 
 
@@ -455,6 +460,9 @@ def test_function_calls_submit_and_stream(api: Api, assistant: dict[str, Any]) -
     events = api.stream(f"/threads/{tid}/runs", {"assistant_id": assistant["id"]})
     names = _event_names(events)
     assert names[-2] == "thread.run.requires_action" and "thread.run.step.delta" in names
+    fragments = [c["function"]["arguments"] for name, data in events if name == "thread.run.step.delta"
+                 for c in data["delta"]["step_details"]["tool_calls"] if c["type"] == "function"]
+    assert len(fragments) > 2 and json.loads("".join(fragments)) == {"city": "Rome"}, "the arguments stream in deltas"
     run = events[-2][1]
     call = run["required_action"]["submit_tool_outputs"]["tool_calls"][0]
     events = api.stream(f"/threads/{tid}/runs/{run['id']}/submit_tool_outputs", {"tool_outputs": [{"tool_call_id": call["id"], "output": "sunny"}]})
@@ -695,6 +703,9 @@ def test_file_search_run_steps_and_citations(api: Api) -> None:
     api.get(f"/threads/{thread['id']}/runs/{run_id}/steps/{steps['data'][0]['id']}", params={"include[]": "step_details.tool_calls[*].file_search.results[*].content"})
     message = api.get(f"/threads/{thread['id']}/messages", params={"run_id": run_id})["data"][0]
     assert {a["type"] for a in message["content"][0]["text"]["annotations"]} == {"file_citation"}
+    streamed = [a for name, data in events if name == "thread.message.delta" for part in data["delta"]["content"]
+                for a in (part.get("text") or {}).get("annotations") or []]
+    assert [{k: v for k, v in a.items() if k != "index"} for a in streamed] == message["content"][0]["text"]["annotations"]
     # the create-inline helper answers with the store it made, never with the helper itself
     inline = api.post("/assistants", {"model": "gpt-4o", "tool_resources": {"file_search": {"vector_stores": [{"file_ids": [doc["id"]]}]}}})
     assert list(inline["tool_resources"]["file_search"]) == ["vector_store_ids"]
