@@ -47,6 +47,8 @@ class Annotator:
 
     def feed(self, text: str) -> list[Piece]:
         """The pieces that can be sent now, given the next streamed text."""
+        if not self._held and "【" not in text and SANDBOX_PREFIX not in text and _partial_prefix(text, 0) is None:
+            return [(text, None)] if text else []  # the common case, kept cheap: nothing to look at
         self._held += text
         return self._drain(final=False)
 
@@ -71,11 +73,9 @@ class Annotator:
     def _next_start(text: str, pos: int, final: bool) -> int | None:
         """Where the next possible link or citation starts (a partial `sandbox:` at the very end counts)."""
         starts = [i for i in (text.find("【", pos), text.find(SANDBOX_PREFIX, pos)) if i >= 0]
-        if not final:
-            for size in range(min(len(SANDBOX_PREFIX) - 1, len(text) - pos), 0, -1):
-                if text.endswith(SANDBOX_PREFIX[:size]):
-                    starts.append(len(text) - size)
-                    break
+        partial = None if final else _partial_prefix(text, pos)
+        if partial is not None:
+            starts.append(partial)
         return min(starts, default=None)
 
     def _match(self, text: str, start: int, final: bool) -> tuple[int, dict[str, Any] | None] | None:
@@ -99,6 +99,14 @@ class Annotator:
         name = text[start + len(SANDBOX_PREFIX):end].rstrip(TRAILING_PUNCTUATION)
         annotation = self.sources.resolve_link(name) if name else None
         return (start + len(SANDBOX_PREFIX) + len(name), annotation) if annotation else (start + len(SANDBOX_PREFIX), None)
+
+
+def _partial_prefix(text: str, pos: int) -> int | None:
+    """Where text (from `pos`) ends with the start of SANDBOX_PREFIX, which begins with its only "s"."""
+    at = text.find("s", max(pos, len(text) - len(SANDBOX_PREFIX) + 1))
+    while at >= 0 and not SANDBOX_PREFIX.startswith(text[at:]):
+        at = text.find("s", at + 1)
+    return None if at < 0 else at
 
 
 def _merged(pieces: list[Piece]) -> list[Piece]:
