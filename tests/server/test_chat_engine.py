@@ -22,6 +22,7 @@ from typing import Any
 
 import openai
 import pytest
+from openai import AssistantEventHandler
 
 from asst_tui.server import EmbeddedServer
 
@@ -176,6 +177,73 @@ def test_function_call_streams_arguments_then_resumes_with_the_output(chat: open
     assert [(s.type, s.usage.completion_tokens) for s in steps] == [("message_creation", 0), ("tool_calls", 9), ("message_creation", 8)]
 
 
+class StreamRecorder(AssistantEventHandler):
+    """What a UI built from deltas sees: function-argument fragments and text-delta annotations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fragments: dict[str, list[str]] = {}  # function call id -> arguments, created then each delta
+        self.annotations: list[Any] = []
+        self.text = ""
+
+    def on_tool_call_created(self, tool_call: Any) -> None:
+        if tool_call.type == "function":
+            self.fragments[tool_call.id] = [tool_call.function.arguments]
+
+    def on_tool_call_delta(self, delta: Any, snapshot: Any) -> None:
+        if delta.type == "function":
+            self.fragments[snapshot.id].append(delta.function.arguments)
+
+    def on_text_delta(self, delta: Any, snapshot: Any) -> None:
+        self.text += delta.value or ""
+        self.annotations += delta.annotations or []
+
+
+def stream_run(client: openai.OpenAI, assistant: Any, thread: Any) -> tuple[StreamRecorder, Any]:
+    recorder = StreamRecorder()
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id, event_handler=recorder) as stream:
+        stream.until_done()
+        run = stream.get_final_run()
+    return recorder, run
+
+
+def test_function_arguments_stream_as_the_upstream_sends_them(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    name = model()
+    upstream.script(name, tool_reply(("get_weather", ['{"ci', 'ty": "Pa', 'ris"}']), ("get_time", [])), text_reply("Sunny at noon."))
+    assistant, thread = start(chat, name, "Weather in Paris, and the time?", tools=[function_tool("get_weather"), function_tool("get_time")])
+    recorder, run = stream_run(chat, assistant, thread)
+    assert run.status == "requires_action", run.last_error
+    weather, clock = run.required_action.submit_tool_outputs.tool_calls
+    assert recorder.fragments[weather.id] == ["", '{"ci', 'ty": "Pa', 'ris"}'], "each fragment is a delta, as the upstream sent it"
+    assert recorder.fragments[clock.id] == ["", "{}"], "a call the model gave no arguments is called with {}"
+    assert (weather.function.arguments, clock.function.arguments) == ('{"city": "Paris"}', "{}")
+
+
+def test_links_and_citations_in_the_models_text_stream_with_their_annotations(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    name = model()
+    upload = chat.files.create(file=("notes.txt", b"Capybaras eat grass and aquatic plants."), purpose="assistants")
+    store = chat.vector_stores.create(name="notes", file_ids=[upload.id])
+    upstream.script(
+        name,
+        tool_reply(("file_search", ['{"query": "capybara diet"}'])),
+        tool_reply(("python", ['{"code": "open(\'diet.csv\', \'w\').write(\'grass\')"}'])),
+        text_reply("They eat grass 【0:0†no", "tes.txt】; the table is [diet.csv](sand", "box:/mnt/da", "ta/diet.csv).", " Also see sandbox:/mnt/data/other.csv"),
+    )
+    assistant, thread = start(chat, name, "What do capybaras eat?", tools=[{"type": "file_search"}, {"type": "code_interpreter"}],
+                              tool_resources={"file_search": {"vector_store_ids": [store.id]}})
+    recorder, run = stream_run(chat, assistant, thread)
+    assert run.status == "completed", run.last_error
+    assert [(a.type, a.text) for a in recorder.annotations] == [("file_citation", "【0:0†notes.txt】"), ("file_path", "sandbox:/mnt/data/diet.csv")]
+    citation, link = recorder.annotations
+    assert citation.file_citation.file_id == upload.id
+    assert chat.files.retrieve(link.file_path.file_id).filename == "diet.csv"
+    text = chat.beta.threads.messages.list(thread_id=thread.id, limit=1).data[0].content[0].text
+    assert text.value == recorder.text and [a.text for a in text.annotations] == [citation.text, link.text]
+    assert all(text.value[a.start_index:a.end_index] == a.text for a in text.annotations)
+    second = upstream.requests_for(name)[1].body
+    assert second["messages"][-1]["content"].startswith("【0:0†notes.txt】"), "the model sees the marker to cite"
+
+
 def test_waiting_function_call_survives_a_server_restart(chat_server: Callable[..., EmbeddedServer], upstream: ScriptedUpstream, tmp_path: Path) -> None:
     name = model()
     upstream.script(name, tool_reply(("lookup", ['{"q": 1}'])), text_reply("Found it."))
@@ -270,7 +338,8 @@ def test_text_after_a_code_call_becomes_a_message_after_its_step(chat: openai.Op
     assert texts == ["Running that now.", "It printed 9."]
 
 
-def test_text_after_function_calls_stays_before_the_waiting_step(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+def test_text_after_function_calls_becomes_a_message_after_the_waiting_step(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:
+    """The calls stream into one tool step as the model writes them; text after them follows that step."""
     name = model()
     upstream.script(
         name,
@@ -283,7 +352,8 @@ def test_text_after_function_calls_stays_before_the_waiting_step(chat: openai.Op
     run = run_to_end(chat, assistant, thread)
     assert run.status == "requires_action"
     steps = chat.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc").data
-    assert [(s.type, s.status) for s in steps] == [("tool_calls", "completed"), ("message_creation", "completed"), ("tool_calls", "in_progress")]
+    assert [(s.type, s.status) for s in steps] == [("tool_calls", "in_progress"), ("message_creation", "completed")]
+    assert [c.type for c in steps[0].step_details.tool_calls] == ["code_interpreter", "function"]
     assert message_text(chat.beta.threads.messages.list(thread.id).data[0]) == "Checking the clock."
     [call] = run.required_action.submit_tool_outputs.tool_calls
     run = chat.beta.threads.runs.submit_tool_outputs_and_poll(
@@ -291,8 +361,10 @@ def test_text_after_function_calls_stays_before_the_waiting_step(chat: openai.Op
     )
     assert run.status == "completed" and reply_text(chat, thread) == "Done."
     history = upstream.requests_for(name)[1].body["messages"]
-    assert [m["content"] for m in history if m["role"] == "assistant"] == ["", "Checking the clock."]  # nothing the model said is lost
-    assert history[-1] == {"role": "tool", "tool_call_id": call.id, "content": "noon"}
+    assert [m["role"] for m in history] == ["user", "assistant", "tool", "tool", "assistant"]
+    assert [c["function"]["name"] for c in history[1]["tool_calls"]] == ["python", "get_time"]
+    assert history[3] == {"role": "tool", "tool_call_id": call.id, "content": "noon"}
+    assert history[4] == {"role": "assistant", "content": "Checking the clock."}  # nothing the model said is lost
 
 
 def test_file_search_call_searches_and_feeds_results_back(chat: openai.OpenAI, upstream: ScriptedUpstream) -> None:

@@ -251,6 +251,10 @@ def test_assistants_crud_and_list(api: Api) -> None:
     })
     api.post("/assistants", {"model": "gpt-4o", "response_format": {"type": "json_schema", "json_schema": {"name": "answer", "schema": {"type": "object"}, "strict": True}}})
     api.post("/assistants", {"model": "gpt-4o", "response_format": {"type": "text"}, "name": None, "temperature": None})
+    nulls = api.post("/assistants", {"model": "gpt-4o", "tools": [  # null settings are taken as absent, never echoed as null
+        {"type": "file_search", "file_search": {"max_num_results": None, "ranking_options": {"ranker": None, "score_threshold": 0.5}}},
+    ]})
+    assert nulls["tools"] == [{"type": "file_search", "file_search": {"ranking_options": {"score_threshold": 0.5}}}]
     api.get(f"/assistants/{full['id']}")
     updated = api.post(f"/assistants/{full['id']}", {"name": "Renamed", "metadata": {"c": "3"}, "response_format": "auto", "tools": []})
     assert updated["name"] == "Renamed" and updated["metadata"] == {"c": "3"}
@@ -271,6 +275,10 @@ def test_files_upload_list_retrieve_content_delete(api: Api) -> None:
     info = api.call("post", "/files", files={"file": ("data.csv", data, "text/csv")}, data={"purpose": "assistants"})
     assert info["bytes"] == len(data) and info["filename"] == "data.csv"
     image = api.call("post", "/files", files={"file": ("pixel.png", png_bytes(), "image/png")}, data={"purpose": "vision"})
+    expiring = api.call("post", "/files", files={"file": ("day.txt", b"for a day", "text/plain")},
+                        data={"purpose": "assistants", "expires_after[anchor]": "created_at", "expires_after[seconds]": "86400"})
+    assert expiring["expires_at"] == expiring["created_at"] + 86_400 and "expires_at" not in info
+    api.get(f"/files/{expiring['id']}")
     for purpose in ("batch", "fine-tune", "user_data", "evals"):
         api.call("post", "/files", files={"file": (f"{purpose}.jsonl", b"{}\n", "application/jsonl")}, data={"purpose": purpose})
     api.get("/files")
@@ -423,6 +431,11 @@ def test_streamed_code_interpreter(api: Api, assistant: dict[str, Any]) -> None:
         part for name, data in events if name == "thread.message.delta" for part in data["delta"]["content"] if part["type"] == "image_file"
     ]
     assert image_deltas == [{"index": 0, "type": "image_file", "image_file": {"file_id": image_id}}]
+    annotated = [  # the link's annotation travels with its text, in a delta validated like every other
+        a for name, data in events if name == "thread.message.delta" for part in data["delta"]["content"]
+        if part["type"] == "text" for a in part["text"].get("annotations") or []
+    ]
+    assert [(a["index"], a["type"], a["text"]) for a in annotated] == [(0, "file_path", "sandbox:/mnt/data/table.csv")]
     api.get(f"/files/{image_id}")
 
 
@@ -447,6 +460,9 @@ def test_function_calls_submit_and_stream(api: Api, assistant: dict[str, Any]) -
     events = api.stream(f"/threads/{tid}/runs", {"assistant_id": assistant["id"]})
     names = _event_names(events)
     assert names[-2] == "thread.run.requires_action" and "thread.run.step.delta" in names
+    fragments = [c["function"]["arguments"] for name, data in events if name == "thread.run.step.delta"
+                 for c in data["delta"]["step_details"]["tool_calls"] if c["type"] == "function"]
+    assert len(fragments) > 2 and json.loads("".join(fragments)) == {"city": "Rome"}, "the arguments stream in deltas"
     run = events[-2][1]
     call = run["required_action"]["submit_tool_outputs"]["tool_calls"][0]
     events = api.stream(f"/threads/{tid}/runs/{run['id']}/submit_tool_outputs", {"tool_outputs": [{"tool_call_id": call["id"], "output": "sunny"}]})
@@ -615,7 +631,7 @@ def test_vector_stores_files_batches_and_search(api: Api, monkeypatch: pytest.Mo
     other = _upload(api, "notes.txt", b"Glacier notes: ice moves slowly.")
     empty = _upload(api, "empty.txt", b"")
     vs = api.post("/vector_stores", {
-        "name": "Maps", "file_ids": [text["id"], empty["id"]], "metadata": {"kind": "maps"},
+        "name": "Maps", "description": "Maps of the north", "file_ids": [text["id"], empty["id"]], "metadata": {"kind": "maps"},
         "expires_after": {"anchor": "last_active_at", "days": 7},
         "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 300, "chunk_overlap_tokens": 50}},
     })
@@ -625,7 +641,8 @@ def test_vector_stores_files_batches_and_search(api: Api, monkeypatch: pytest.Mo
     assert vs["file_counts"] == {"in_progress": 0, "completed": 1, "failed": 1, "cancelled": 0, "total": 2}
     api.get("/vector_stores", params={"limit": 1, "order": "asc"})
     api.get("/vector_stores")
-    api.post(f"/vector_stores/{vid}", {"name": "Maps 2", "metadata": {"kind": "atlas"}, "expires_after": None})
+    assert vs["description"] == "Maps of the north"
+    api.post(f"/vector_stores/{vid}", {"name": "Maps 2", "description": "Atlases", "metadata": {"kind": "atlas"}, "expires_after": None})
     added = api.post(f"/vector_stores/{vid}/files", {"file_id": other["id"], "attributes": {"region": "north", "year": 2024, "public": True},
                                                     "chunking_strategy": {"type": "auto"}})
     assert added["status"] == "in_progress"
@@ -686,6 +703,9 @@ def test_file_search_run_steps_and_citations(api: Api) -> None:
     api.get(f"/threads/{thread['id']}/runs/{run_id}/steps/{steps['data'][0]['id']}", params={"include[]": "step_details.tool_calls[*].file_search.results[*].content"})
     message = api.get(f"/threads/{thread['id']}/messages", params={"run_id": run_id})["data"][0]
     assert {a["type"] for a in message["content"][0]["text"]["annotations"]} == {"file_citation"}
+    streamed = [a for name, data in events if name == "thread.message.delta" for part in data["delta"]["content"]
+                for a in (part.get("text") or {}).get("annotations") or []]
+    assert [{k: v for k, v in a.items() if k != "index"} for a in streamed] == message["content"][0]["text"]["annotations"]
     # the create-inline helper answers with the store it made, never with the helper itself
     inline = api.post("/assistants", {"model": "gpt-4o", "tool_resources": {"file_search": {"vector_stores": [{"file_ids": [doc["id"]]}]}}})
     assert list(inline["tool_resources"]["file_search"]) == ["vector_store_ids"]

@@ -16,6 +16,7 @@ from .runs.engines import make_engine
 from .runs.manager import RunManager
 from .storage.sqlite import open_sqlite
 from .tools.ingest import Ingester
+from .tools.file_expiry import FileExpiry
 from .tools.sandbox import Sandbox
 
 
@@ -41,6 +42,7 @@ class ServerState:
             max_log_chars=config.sandbox_max_log_chars,
         )
         self.ingester = Ingester(self.storage.chunks, self.files)
+        self.file_expiry = FileExpiry(self.objects, self.files, self.ingester)
         self.runs = RunManager(self.objects, self.files, make_engine(config), self.sandbox, self.ingester, config)
 
 
@@ -52,9 +54,11 @@ def build_app(state: ServerState) -> ASGIApp:
         await state.runs.recover()
         state.runs.start_expiry()
         await state.ingester.recover(state.objects)
+        await state.file_expiry.start()
         try:
             yield
         finally:
+            await state.file_expiry.close()
             await state.runs.shutdown()
             await state.ingester.shutdown()
             await state.sandbox.close()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..runs.manager import RunManager
     from ..storage.interface import Fields, FileBytes, ObjectStore, ProjectStores
     from ..tools.ingest import Ingester
+    from ..tools.file_expiry import FileExpiry
     from ..tools.sandbox import Sandbox
 
 
@@ -34,6 +35,7 @@ class Services(Protocol):
     sandbox: Sandbox
     runs: RunManager
     ingester: Ingester
+    file_expiry: FileExpiry
 
 
 def services(request: Request) -> Services:

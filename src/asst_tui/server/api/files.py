@@ -1,4 +1,7 @@
-"""HTTP routes of files: uploads (bytes to the storage's FileBytes, metadata as `file` objects), downloads, deletes."""
+"""HTTP routes of files: uploads (bytes to the storage's FileBytes, metadata as `file` objects), downloads, deletes.
+
+An upload's `expires_after` sets its `expires_at`; tools/file_expiry.py deletes it then.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -14,19 +17,41 @@ from starlette.routing import Route
 from ..core import objects
 from ..core.errors import APIError, bad_request
 from ..storage.interface import FileBytes, ObjectStore
-from .common import get_or_404, page, services, store, vector_stores
+from .common import get_or_404, page, project, services, store, vector_stores
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
 FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "evals")
 CHUNK = 1024 * 1024
+MIN_EXPIRY_SECONDS = 3600  # the spec's bounds of expires_after.seconds
+MAX_EXPIRY_SECONDS = 2_592_000
 
 
-async def save_upload(owner: ObjectStore, files: FileBytes, upload: UploadFile, purpose: str) -> dict[str, Any]:
+async def save_upload(owner: ObjectStore, files: FileBytes, upload: UploadFile, purpose: str, expires_in: int | None = None) -> dict[str, Any]:
     """Store the upload's bytes (atomically), then record it; nothing half-written is visible."""
     filename = os.path.basename(upload.filename or "upload") or "upload"
     info = objects.file(filename, 0, purpose)
+    if expires_in is not None:
+        info["expires_at"] = info["created_at"] + expires_in
     info["bytes"] = await files.write(info["id"], _chunks(upload))
     return await owner.insert("file", info)
+
+
+def expires_after(form: FormData) -> int | None:
+    """The seconds after upload at which the file expires, from the SDKs' `expires_after[anchor]` and
+    `expires_after[seconds]` form fields; None when neither is given."""
+    if "expires_after" in form:
+        raise bad_request("Send 'expires_after' as the form fields 'expires_after[anchor]' and 'expires_after[seconds]'.", param="expires_after", code="invalid_value")
+    anchor, seconds = form.get("expires_after[anchor]"), form.get("expires_after[seconds]")
+    if anchor is None and seconds is None:
+        return None
+    if anchor != "created_at":
+        raise bad_request("Invalid 'expires_after.anchor': expected 'created_at'.", param="expires_after.anchor", code="invalid_value")
+    if not isinstance(seconds, str) or not seconds.strip().isdigit() or not MIN_EXPIRY_SECONDS <= int(seconds) <= MAX_EXPIRY_SECONDS:
+        raise bad_request(
+            f"Invalid 'expires_after.seconds': expected an integer between {MIN_EXPIRY_SECONDS} and {MAX_EXPIRY_SECONDS}.",
+            param="expires_after.seconds", code="invalid_value",
+        )
+    return int(seconds)
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -53,22 +78,27 @@ async def upload_file(request: Request) -> Response:
             raise bad_request(f"Invalid 'purpose': expected one of {', '.join(FILE_PURPOSES)}.", param="purpose", code="invalid_value")
         if upload is None or isinstance(upload, str):
             raise bad_request("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
-        info = await save_upload(store(request), services(request).files, upload, purpose)
+        expires_in = expires_after(form)
+        info = await save_upload(store(request), services(request).files, upload, purpose, expires_in)
     finally:
         await form.close()
+    services(request).file_expiry.track(project(request), info)
     return JSONResponse(info)
 
 
 async def list_files(request: Request) -> Response:
+    await services(request).file_expiry.sweep()
     purpose = request.query_params.get("purpose")
     return await page(request, "file", None, where={"purpose": purpose} if purpose else None)
 
 
 async def get_file(request: Request) -> Response:
+    await services(request).file_expiry.sweep()
     return JSONResponse(await get_or_404(request, "file", request.path_params["file_id"]))
 
 
 async def file_content(request: Request) -> Response:
+    await services(request).file_expiry.sweep()
     info = await get_or_404(request, "file", request.path_params["file_id"])
     path = services(request).files.path(info["id"])
     if not path.exists():

@@ -197,7 +197,11 @@ def _string_list(container: Any, key: str, param: str) -> list[str]:
 
 
 def _file_search_options(options: Any, param: str) -> dict[str, Any]:
-    """The spec's AssistantToolsFileSearch.file_search: max_num_results 1-50, ranking_options."""
+    """The spec's AssistantToolsFileSearch.file_search: max_num_results 1-50, ranking_options.
+
+    A null setting is taken as absent (the default applies) and is not echoed: the response schema has no
+    null for max_num_results, ranking_options or ranker.
+    """
     if not isinstance(options, dict):
         raise bad_request(f"Invalid type for '{param}': expected an object, but got {_json_type(options)}.", param=param, code="invalid_type")
     count = options.get("max_num_results")
@@ -213,7 +217,10 @@ def _file_search_options(options: Any, param: str) -> dict[str, Any]:
             raise bad_request(f"Invalid '{where}.score_threshold': expected a number between 0 and 1.", param=f"{where}.score_threshold", code="invalid_value")
         if ranking.get("ranker") not in (None, "auto", "default_2024_08_21"):
             raise bad_request(f"Invalid '{where}.ranker': expected 'auto' or 'default_2024_08_21'.", param=f"{where}.ranker", code="invalid_value")
-    return options
+    clean = {key: value for key, value in options.items() if value is not None}
+    if ranking is not None:
+        clean["ranking_options"] = {key: value for key, value in ranking.items() if value is not None}
+    return clean
 
 
 def _json_schema_format(value: Any) -> None:

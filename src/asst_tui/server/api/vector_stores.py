@@ -43,14 +43,15 @@ async def _existing_files(store: ObjectStore, ids: list[str]) -> None:
 
 async def create_vector_store(request: Request) -> Response:
     service, store = _services(request)
-    body = await json_body(request, {"file_ids", "name", "expires_after", "chunking_strategy", "metadata"})
+    body = await json_body(request, {"file_ids", "name", "description", "expires_after", "chunking_strategy", "metadata"})
     name = v.bounded_str(body, "name", v.MAX_NAME)
+    description = v.bounded_str(body, "description", v.MAX_DESCRIPTION)
     metadata = v.metadata(body)
     expires_after = p.expires_after(body)
     strategy = p.chunking_strategy(body)
     file_ids = p.file_ids(body, p.MAX_CREATE_FILES) or []
     await _existing_files(store, file_ids)
-    vs = await service.create(name=name, metadata=metadata, expires_after=expires_after)
+    vs = await service.create(name=name, description=description, metadata=metadata, expires_after=expires_after)
     for file_id in file_ids:
         await service.add_file(vs, file_id, strategy)
     view = await service.view(vs)
@@ -73,12 +74,15 @@ async def get_vector_store(request: Request) -> Response:
 async def update_vector_store(request: Request) -> Response:
     service, store = _services(request)
     vs = await service.get(request.path_params["vector_store_id"])
-    body = await json_body(request, {"name", "expires_after", "metadata"})
+    body = await json_body(request, {"name", "description", "expires_after", "metadata"})
     name = v.bounded_str(body, "name", v.MAX_NAME)
+    description = v.bounded_str(body, "description", v.MAX_DESCRIPTION)
     metadata = v.metadata(body)
     expires_after = p.expires_after(body)
     if "name" in body:
         vs["name"] = name or ""
+    if "description" in body:
+        vs["description"] = description
     if "metadata" in body:
         vs["metadata"] = metadata or {}
     if "expires_after" in body:

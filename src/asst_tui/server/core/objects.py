@@ -135,8 +135,8 @@ def run_step(run: dict[str, Any], step_type: str, details: dict[str, Any]) -> di
 
 
 def file(filename: str, size: int, purpose: str) -> dict[str, Any]:
-    # No `expires_at` / `status_details`: files never expire and never fail processing here, and the
-    # OpenAPI description types both as non-null (integer, string) but optional; the SDK defaults them to None.
+    # No `expires_at` (set only for an upload with expires_after) and no `status_details` (files never fail
+    # processing here): the OpenAPI description types both as non-null but optional; the SDK defaults them to None.
     return {
         "id": new_id("file-"),
         "object": "file",

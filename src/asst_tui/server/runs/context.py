@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from ..core import objects
 from ..core.ids import new_id
 from ..tools import file_search as fs
+from .annotations import Sources
+from .open_message import OpenMessage
 from .outcomes import RunFailed, RunIncomplete, estimate_tokens
 
 if TYPE_CHECKING:
@@ -49,18 +51,16 @@ class RunContext:
         self._bus = services.bus
         self.run = run
         self.delay = services.delay
-        self.required_calls: list[dict[str, Any]] = []
         self.generated_files: list[dict[str, Any]] = []  # non-image files the code interpreter wrote
         self.generated_images: list[str] = []  # image file ids the code interpreter made, for the next message
+        self._written: dict[str, str] = {}  # file name -> id of every file the code interpreter wrote (links to them are annotated)
         previous = run.get("usage") or {}
         self._prompt_tokens = previous.get("prompt_tokens", 0)
         self._completion_tokens = previous.get("completion_tokens", 0)
-        self._message: dict[str, Any] | None = None
-        self._message_step: dict[str, Any] | None = None
-        self._chunks: list[str] = []
-        self._images: list[str] = []  # image file ids shown before the open message's text
+        self._open: OpenMessage | None = None
         self._flushed_at = 0.0
         self._tool_step: dict[str, Any] | None = None
+        self._function_calls: list[dict[str, Any]] = []  # this turn's function calls (in the tool step), awaiting outputs
         self.real_usage = False  # the engine reports the model's usage (add_usage): no estimates, no budget check in write
 
     # ---- reading ------------------------------------------------------------------------------
@@ -108,6 +108,12 @@ class RunContext:
             ids += ((owner.get("tool_resources") or {}).get("file_search") or {}).get("vector_store_ids", [])
         return list(dict.fromkeys(ids))
 
+    @property
+    def required_calls(self) -> list[dict[str, Any]]:
+        """The function calls the client must answer (the run's required_action), none if the turn made none."""
+        return [{"id": c["id"], "type": "function", "function": {"name": c["function"]["name"], "arguments": c["function"]["arguments"]}}
+                for c in self._function_calls]
+
     def function_names(self) -> list[str]:
         return [t["function"]["name"] for t in self.run["tools"] if t["type"] == "function"]
 
@@ -126,7 +132,7 @@ class RunContext:
         """Count a model call's real usage into the run and the step it produced (open tool step, else message step)."""
         self._prompt_tokens += prompt_tokens
         self._completion_tokens += completion_tokens
-        step = self._tool_step or self._message_step
+        step = self._tool_step or (self._open.step if self._open else None)
         if step is not None:
             counted = step.get("usage") or objects.usage(0, 0)
             step["usage"] = objects.usage(counted["prompt_tokens"] + prompt_tokens, counted["completion_tokens"] + completion_tokens)
@@ -142,8 +148,12 @@ class RunContext:
     # ---- messages -----------------------------------------------------------------------------
 
     async def begin_message(self) -> None:
-        """Open an assistant message; images the code interpreter made come first in it, as the hosted API put them."""
-        await self.close_tool_step()
+        """Open an assistant message; images the code interpreter made come first in it, as the hosted API put them.
+
+        The tool step closes first, unless it holds function calls awaiting outputs: it stays open before the message.
+        """
+        if not self._function_calls:
+            await self.close_tool_step()
         message = objects.message(
             self.thread_id, "assistant", [], assistant_id=self.run["assistant_id"], run_id=self.run_id, status="in_progress"
         )
@@ -154,16 +164,18 @@ class RunContext:
         await self._store.insert("message", message, parent=self.thread_id)
         self._publish("thread.message.created", message)
         self._publish("thread.message.in_progress", message)
-        self._message, self._message_step, self._chunks = message, step, []
-        self._images, self.generated_images = self.generated_images, []
+        self._open = OpenMessage(message, step, self.generated_images, Sources(self._written, fs.result_file_ids(await self.steps())))
+        self.generated_images = []
         self._flushed_at = time.monotonic()
-        for index, file_id in enumerate(self._images):
-            part = {"index": index, "type": "image_file", "image_file": {"file_id": file_id}}
-            self._publish("thread.message.delta", {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [part]}})
+        if self._open.images:
+            self._message_delta(message, self._open.image_parts())
 
     async def write(self, text: str) -> None:
-        """Append text to the open message and stream it as a delta; over budget ends the run incomplete."""
-        if self._message is None:
+        """Append text to the open message and stream it as a delta; over budget ends the run incomplete.
+
+        Links to files the code interpreter wrote and citations of file_search results travel with their annotations.
+        """
+        if self._open is None:
             await self.begin_message()
         if not self.real_usage:
             cost = estimate_tokens(text)
@@ -171,47 +183,44 @@ class RunContext:
             if limit is not None and self._completion_tokens + cost > limit:
                 raise RunIncomplete("max_completion_tokens")
             self._completion_tokens += cost
-        self._chunks.append(text)
-        message = self._message
-        assert message is not None
-        if self._bus.has_listeners(self.run_id):
-            self._bus.publish(
-                self.run_id,
-                "thread.message.delta",
-                {"id": message["id"], "object": "thread.message.delta", "delta": {"content": [{"index": len(self._images), "type": "text", "text": {"value": text}}]}},
-            )
+        opened = self._open
+        assert opened is not None
+        part = opened.add(text)
+        if part is not None:
+            self._message_delta(opened.message, [part])
         if time.monotonic() - self._flushed_at > MESSAGE_FLUSH_SECONDS:
-            self._sync_message_text()
-            await self._store.put(message)
+            opened.sync()
+            await self._store.put(opened.message)
             self._flushed_at = time.monotonic()
 
-    async def end_message(self, annotations: list[dict[str, Any]] | None = None) -> None:
-        message, step = self._message, self._message_step
-        if message is None or step is None:
+    async def end_message(self) -> None:
+        opened = self._close_open_text()
+        if opened is None:
             return
-        self._sync_message_text(annotations)
-        message["status"] = "completed"
-        message["completed_at"] = objects.now()
-        await self._store.put(message)
-        self._publish("thread.message.completed", message)
-        await self._finish_step(step, "completed")
-        self._message = self._message_step = None
+        opened.message["status"] = "completed"
+        opened.message["completed_at"] = objects.now()
+        await self._store.put(opened.message)
+        self._publish("thread.message.completed", opened.message)
+        await self._finish_step(opened.step, "completed")
 
-    def current_text(self) -> str:
-        return "".join(self._chunks)
+    def _close_open_text(self) -> OpenMessage | None:
+        """Send what the open message still holds back and detach it, synced; None if no message is open."""
+        opened, self._open = self._open, None
+        if opened is not None:
+            part = opened.flush()
+            if part is not None:
+                self._message_delta(opened.message, [part])
+            opened.sync()
+        return opened
 
-    def _sync_message_text(self, annotations: list[dict[str, Any]] | None = None) -> None:
-        assert self._message is not None
-        part = objects.text_part("".join(self._chunks))
-        if annotations:
-            part["text"]["annotations"] = annotations
-        images = [{"type": "image_file", "image_file": {"file_id": file_id, "detail": "auto"}} for file_id in self._images]
-        self._message["content"] = [*images, part]
+    def _message_delta(self, message: dict[str, Any], parts: list[dict[str, Any]]) -> None:
+        if self._bus.has_listeners(self.run_id):
+            self._bus.publish(self.run_id, "thread.message.delta", {"id": message["id"], "object": "thread.message.delta", "delta": {"content": parts}})
 
     # ---- tool calls ---------------------------------------------------------------------------
 
     async def _ensure_tool_step(self) -> dict[str, Any]:
-        if self._message is not None:
+        if self._open is not None:
             await self.end_message()
         if self._tool_step is None:
             step = objects.run_step(self.run, "tool_calls", {"type": "tool_calls", "tool_calls": []})
@@ -269,6 +278,7 @@ class RunContext:
             outputs.append({"type": "logs", "logs": result.logs})
         for path in result.files:
             stored = await self._store_output_file(path)
+            self._written[path.name] = stored["id"]
             if path.suffix.lower() == ".png":
                 outputs.append({"type": "image", "image": {"file_id": stored["id"]}})
                 self.generated_images.append(stored["id"])
@@ -335,37 +345,42 @@ class RunContext:
         await self._store.insert("file", info)
         return info
 
-    async def request_functions(self, calls: list[tuple[str, str]]) -> None:
-        """Ask the client for function outputs: the run ends this turn in requires_action."""
+    async def open_function_call(self, name: str) -> dict[str, Any]:
+        """Start a function call in the tool step (append_arguments streams its arguments); the run then awaits its output."""
         step = await self._ensure_tool_step()
-        tool_calls = step["step_details"]["tool_calls"]
-        for name, arguments in calls:
-            index = len(tool_calls)
-            call_id = new_id("call")
-            tool_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
-            self._step_delta(step, {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": arguments, "output": None}})
-            self.required_calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}})
-        await self._store.put(step)
+        calls = step["step_details"]["tool_calls"]
+        call = {"id": new_id("call"), "type": "function", "function": {"name": name, "arguments": "", "output": None}}
+        calls.append(call)
+        self._function_calls.append(call)
+        self._step_delta(step, {"index": len(calls) - 1, "id": call["id"], "type": "function", "function": {"name": name, "arguments": "", "output": None}})
+        return call
+
+    async def append_arguments(self, call: dict[str, Any], text: str) -> None:
+        """Stream more of a function call's arguments, as the hosted API did (toolCallDelta in the SDKs)."""
+        step = await self._ensure_tool_step()
+        call["function"]["arguments"] += text
+        self._step_delta(step, {"index": _index_of(step, call), "type": "function", "function": {"arguments": text}})
 
     # ---- ending -------------------------------------------------------------------------------
 
     async def finish_open_work(self) -> None:
         """After the engine returns: close the open message, and the tool step unless it awaits outputs."""
         await self.end_message()
-        if not self.required_calls:
+        if not self._function_calls:
             await self.close_tool_step()
+        elif self._tool_step is not None:
+            await self._store.put(self._tool_step)
 
     async def close_open_work(self, step_status: str, last_error: dict[str, Any] | None) -> None:
         """The run is ending abnormally: the open message becomes incomplete, open steps take `step_status`."""
-        if self._message is not None and self._message_step is not None:
-            self._sync_message_text()
-            self._message["status"] = "incomplete"
-            self._message["incomplete_at"] = objects.now()
-            self._message["incomplete_details"] = {"reason": INCOMPLETE_MESSAGE_REASON[step_status]}
-            await self._store.put(self._message)
-            self._publish("thread.message.incomplete", self._message)
-            await self._finish_step(self._message_step, step_status, last_error)
-            self._message = self._message_step = None
+        opened = self._close_open_text()
+        if opened is not None:
+            opened.message["status"] = "incomplete"
+            opened.message["incomplete_at"] = objects.now()
+            opened.message["incomplete_details"] = {"reason": INCOMPLETE_MESSAGE_REASON[step_status]}
+            await self._store.put(opened.message)
+            self._publish("thread.message.incomplete", opened.message)
+            await self._finish_step(opened.step, step_status, last_error)
         if self._tool_step is not None:
             await self._finish_step(self._tool_step, step_status, last_error)
             self._tool_step = None
@@ -403,9 +418,7 @@ class RunContext:
             else:
                 message = await self._store.get("message", step["step_details"]["message_creation"]["message_id"])
                 if message is not None:
-                    self._message, self._message_step = message, step
-                    self._chunks = [_message_text(message)]
-                    self._images = [p["image_file"]["file_id"] for p in message.get("content", []) if p.get("type") == "image_file"]
+                    self._open = OpenMessage.adopt(message, step)
 
     async def complete_waiting_step(self, outputs: dict[str, str]) -> None:
         await self.adopt_waiting_step()

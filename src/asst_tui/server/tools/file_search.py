@@ -38,6 +38,15 @@ def tool_call(results: list[dict[str, Any]], ranking: dict[str, Any]) -> dict[st
     }
 
 
+def result_file_ids(steps: list[dict[str, Any]]) -> list[list[str]]:
+    """The result file ids of each file_search call in these run steps, in order (what a citation 【i:j†…】 names)."""
+    return [
+        [r["file_id"] for r in call["file_search"]["results"]]
+        for step in steps if step["type"] == "tool_calls"
+        for call in step["step_details"]["tool_calls"] if call["type"] == "file_search"
+    ]
+
+
 def call_without_content(call: dict[str, Any]) -> dict[str, Any]:
     """A tool call as shown without `include`: file_search results without their content."""
     if call.get("type") != "file_search":

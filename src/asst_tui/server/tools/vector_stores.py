@@ -47,10 +47,12 @@ class VectorStores:
 
     # ---- vector stores ------------------------------------------------------------------------
 
-    async def create(self, *, name: str | None, metadata: dict[str, str] | None, expires_after: dict[str, Any] | None) -> dict[str, Any]:
+    async def create(
+        self, *, name: str | None, metadata: dict[str, str] | None, expires_after: dict[str, Any] | None, description: str | None = None,
+    ) -> dict[str, Any]:
         created = now()
         vs: dict[str, Any] = {
-            "id": new_id("vs"), "object": "vector_store", "created_at": created, "name": name or "",
+            "id": new_id("vs"), "object": "vector_store", "created_at": created, "name": name or "", "description": description,
             "metadata": metadata or {}, "last_active_at": created,
         }
         if expires_after:
@@ -70,7 +72,8 @@ class VectorStores:
             status = "expired"
         else:
             status = "in_progress" if counts["in_progress"] else "completed"
-        return {**vs, "usage_bytes": usage, "file_counts": counts, "status": status, "expires_at": expires_at}
+        # "description" first: a store made before descriptions were kept has none
+        return {"description": None, **vs, "usage_bytes": usage, "file_counts": counts, "status": status, "expires_at": expires_at}
 
     def is_expired(self, vs: dict[str, Any]) -> bool:
         expires_at = self._expires_at(vs)

@@ -63,18 +63,19 @@ class ChatEngine:
         for call in calls:
             if call.name not in turn.builtins and call.name not in ctx.function_names():
                 raise self.upstream.failed("server_error", f"answered with a call to {call.name!r}, which is not one of this run's tools")
+        functions = [c for c in calls if c.name not in turn.builtins]
+        for call in functions:
+            if not call.arguments and call.step_call is not None:  # a call with no arguments is called with {}
+                await ctx.append_arguments(call.step_call, "{}")
         for call in calls:
             if call.code is not None and call.step_call is not None:
                 call.step_call["code_interpreter"]["input"] = call.code.code()  # as parsed whole, if streaming guessed wrong
                 await ctx.run_code_call(call.step_call)
             elif turn.builtins.get(call.name) == "file_search":
                 await ctx.file_search(_query(call.arguments))
-        if turn.trailing:  # after the code call's step, before any function calls' step (which waits for outputs)
+        if turn.trailing:  # a message after the tool step (which, holding function calls, stays waiting for their outputs)
             await ctx.write("".join(turn.trailing))
             await ctx.end_message()
-        functions = [(c.name, c.arguments or "{}") for c in calls if c.name not in turn.builtins]
-        if functions:
-            await ctx.request_functions(functions)
         await ctx.add_usage(*turn.usage_counts(body))
         limit = ctx.run.get("max_completion_tokens")
         if limit is not None and ctx.usage()["completion_tokens"] > limit:
@@ -93,7 +94,7 @@ class _Call:
     name: str = ""
     arguments: str = ""
     code: CodeStream | None = None  # the python tool: its code streams into a code_interpreter call
-    step_call: dict[str, Any] | None = None
+    step_call: dict[str, Any] | None = None  # the call in the run's tool step (code or function), once opened
 
 
 @dataclass
@@ -106,7 +107,7 @@ class _Turn:
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
     text: list[str] = field(default_factory=list)
-    trailing: list[str] = field(default_factory=list)  # text after a code call opened its tool step
+    trailing: list[str] = field(default_factory=list)  # text after a tool call opened its tool step
 
     async def apply(self, chunk: dict[str, Any]) -> None:
         if isinstance(chunk.get("usage"), dict):
@@ -119,7 +120,7 @@ class _Turn:
             if isinstance(content, str) and content:
                 self.text.append(content)
                 if any(call.step_call is not None for call in self.calls.values()):
-                    self.trailing.append(content)  # a code call streams into the open tool step: the message waits
+                    self.trailing.append(content)  # a call streams into the open tool step: the message waits
                 else:
                     await self.ctx.write(content)
             for piece in delta.get("tool_calls") or []:
@@ -149,6 +150,11 @@ class _Turn:
             code = call.code.feed(fragment)
             if code and call.step_call is not None:
                 await self.ctx.append_code(call.step_call, code)
+        elif call.name and call.name not in self.builtins and call.name in self.ctx.function_names():
+            if call.step_call is None:  # the arguments stream into the step as the model writes them
+                call.step_call, fragment = await self.ctx.open_function_call(call.name), call.arguments
+            if fragment:
+                await self.ctx.append_arguments(call.step_call, fragment)
 
     def usage_counts(self, body: dict[str, Any]) -> tuple[int, int]:
         """(prompt, completion) tokens: the upstream's count, else an estimate."""

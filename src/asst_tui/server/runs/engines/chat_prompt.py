@@ -36,11 +36,17 @@ async def tool_definitions(ctx: RunContext, builtins: dict[str, str]) -> list[di
         tools.append(_function(
             CODE_TOOL,
             "Run Python code in a sandbox that keeps its state between calls, like a notebook, and get back what it "
-            "printed, any error, and the files it wrote (PNG images are shown to the user)." + where,
+            "printed, any error, and the files it wrote (PNG images are shown to the user). To give the user a file "
+            "the code wrote, link it as sandbox:/mnt/data/NAME." + where,
             "code", "The Python code to run.",
         ))
     if SEARCH_TOOL in builtins:
-        tools.append(_function(SEARCH_TOOL, "Search the files attached to this assistant and conversation.", "query", "What to look for."))
+        tools.append(_function(
+            SEARCH_TOOL,
+            "Search the files attached to this assistant and conversation. Each result starts with a marker such as "
+            "【0:1†notes.txt】: to cite a result, put its marker right after what you took from it.",
+            "query", "What to look for.",
+        ))
     return tools
 
 
@@ -140,6 +146,7 @@ async def run_history(ctx: RunContext, builtins: dict[str, str]) -> list[dict[st
     """This run's replies and tool calls with their outputs, rebuilt from its stored steps (so a restart loses nothing)."""
     names = {kind: name for name, kind in builtins.items()}
     history: list[dict[str, Any]] = []
+    searches = 0  # file_search calls so far: the i of a result's marker 【i:j†name】
     for step in await ctx.steps():
         if step["type"] == "message_creation":
             text = content_text(await ctx.message(step["step_details"]["message_creation"]["message_id"]))
@@ -155,7 +162,9 @@ async def run_history(ctx: RunContext, builtins: dict[str, str]) -> list[dict[st
             reply = {"role": "assistant", "content": ""}
             history.append(reply)
         reply["tool_calls"] = [_call(call, names) for call in calls]
-        history += [{"role": "tool", "tool_call_id": call["id"], "content": _output(call)} for call in calls]
+        for call in calls:
+            history.append({"role": "tool", "tool_call_id": call["id"], "content": _output(call, searches)})
+            searches += call["type"] == "file_search"
     return history
 
 
@@ -170,7 +179,7 @@ def _call(call: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return {"id": call["id"], "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
-def _output(call: dict[str, Any]) -> str:
+def _output(call: dict[str, Any], search_index: int) -> str:
     kind = call["type"]
     if kind == "function":
         return call["function"]["output"] or ""
@@ -184,7 +193,7 @@ def _output(call: dict[str, Any]) -> str:
         return "\n".join(parts) or "(no output)"
     results = (call.get(kind) or {}).get("results") or []
     found = [
-        f"[{i}] {r.get('file_name')} (score {r.get('score', 0):.2f})\n" + "".join(c.get("text", "") for c in r.get("content") or [])
-        for i, r in enumerate(results, 1)
+        f"【{search_index}:{j}†{r.get('file_name')}】 (score {r.get('score', 0):.2f})\n" + "".join(c.get("text", "") for c in r.get("content") or [])
+        for j, r in enumerate(results)
     ]
     return "\n\n".join(found) or "(no results)"

@@ -53,21 +53,33 @@ class DemoEngine:
         elif (blocks := _code_blocks(ctx, text)):
             await _run_code(ctx, blocks)
         elif (calls := _function_calls(ctx, text)):
-            await ctx.request_functions(calls)
+            await _call_functions(ctx, calls)
         elif await _searches_files(ctx, text):
             await _answer_from_files(ctx, text)
         else:
             await _say(ctx, await _default_reply(ctx, text, len(messages)))
 
 
-async def _say(ctx: RunContext, text: str, annotations: list[dict[str, Any]] | None = None, *, close: bool = True) -> None:
-    """Stream text word by word at the engine's pace, then close the message (unless `close` is False)."""
+async def _say(ctx: RunContext, text: str, *, close: bool = True) -> None:
+    """Stream text word by word at the engine's pace, then close the message (unless `close` is False).
+
+    The run context annotates the links to files the code wrote and the citations of search results.
+    """
     await ctx.begin_message()
     for token in TOKEN.findall(text):
         await ctx.write(token)
         await ctx.pace()
     if close:
-        await ctx.end_message(annotations)
+        await ctx.end_message()
+
+
+async def _call_functions(ctx: RunContext, calls: list[tuple[str, str]]) -> None:
+    """Ask for function outputs, each call's arguments streamed token by token as a model writes them."""
+    for name, arguments in calls:
+        call = await ctx.open_function_call(name)
+        for token in TOKEN.findall(arguments):
+            await ctx.append_arguments(call, token)
+            await ctx.pace()
 
 
 def _text(message: dict[str, Any]) -> str:
@@ -102,15 +114,8 @@ async def _run_code(ctx: RunContext, blocks: list[str]) -> None:
             parts.append(f"**{label}:**" if logs else f"**{label}:** (no output)")
         if logs:
             parts.append(_fence(logs, "text"))
-    text = "\n\n".join(parts)
-    annotations = []
-    for info in ctx.generated_files:
-        link = f"sandbox:/mnt/data/{info['filename']}"
-        text += f"\n\nGenerated file: [{info['filename']}]("
-        start = len(text)
-        text += link + ")"
-        annotations.append({"type": "file_path", "text": link, "start_index": start, "end_index": start + len(link), "file_path": {"file_id": info["id"]}})
-    await _say(ctx, text, annotations)
+    parts += [f"Generated file: [{info['filename']}](sandbox:/mnt/data/{info['filename']})" for info in ctx.generated_files]
+    await _say(ctx, "\n\n".join(parts))
 
 
 async def _searches_files(ctx: RunContext, text: str) -> bool:
@@ -128,13 +133,9 @@ async def _answer_from_files(ctx: RunContext, text: str) -> None:
         await _say(ctx, "I searched the files attached to this assistant and thread, but nothing in them matches your message.")
         return
     reply = f"I searched the attached files and found {len(top)} relevant excerpt{'s' if len(top) > 1 else ''}:\n"
-    annotations = []
     for j, result in enumerate(top):
-        reply += f"\n{j + 1}. **{result['file_name']}**: “{_excerpt(result['text'])}” "
-        marker = f"【{call_index}:{j}†source】"
-        annotations.append({"type": "file_citation", "text": marker, "start_index": len(reply), "end_index": len(reply) + len(marker), "file_citation": {"file_id": result["file_id"]}})
-        reply += marker
-    await _say(ctx, reply + "\n", annotations)
+        reply += f"\n{j + 1}. **{result['file_name']}**: “{_excerpt(result['text'])}” 【{call_index}:{j}†source】"
+    await _say(ctx, reply + "\n")
 
 
 def _excerpt(text: str) -> str:
