@@ -25,6 +25,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     try:
         fields.update(_chat_fields(args))
+        fields.update(_guard_fields(args))
     except ValueError as exc:
         print(f"asst-tui serve: {exc}.", file=sys.stderr)
         return 2
@@ -89,3 +90,13 @@ def _chat_fields(args: argparse.Namespace) -> dict[str, Any]:
             raise ValueError("--upstream-timeout-s must be more than 0")
         fields["upstream_timeout_s"] = args.upstream_timeout_s
     return fields
+
+
+def _guard_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """Host names and web origins from the command line; ValueError says what is wrong."""
+    from .server.config import allowed_host, cors_origin
+
+    return {
+        "allowed_hosts": tuple(allowed_host(name) for name in args.allowed_host),
+        "cors_origins": tuple(cors_origin(origin) for origin in args.cors_origin),
+    }

@@ -1,4 +1,5 @@
-"""The whole HTTP API as one ASGI app: every resource's routes, the error handlers, the /v1 prefix and key check."""
+"""The whole HTTP API as one ASGI app: every resource's routes, the error handlers, the /v1 prefix and key check,
+and the guard around them (Host and Origin)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from .assistants import ASSISTANT_ROUTES
+from .browser_guard import BrowserGuard
 from .common import Services
 from .error_responses import EXCEPTION_HANDLERS
 from .files import FILE_ROUTES
@@ -27,4 +29,11 @@ def http_app(services: Services, api_key: str | None, lifespan: Callable[[Starle
     app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
     app.router.redirect_slashes = False  # a redirect would drop the /v1 prefix; an unknown URL is a 404
     app.state.server = services
-    return ApiPrefix(app, api_key)
+    config = services.config
+    return BrowserGuard(
+        ApiPrefix(app, api_key),
+        bind_host=config.host,
+        loopback=config.is_loopback,
+        allowed_hosts=config.allowed_hosts,
+        cors_origins=config.cors_origins,
+    )
