@@ -93,10 +93,17 @@ def _chat_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _guard_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """Host names and web origins from the command line; ValueError says what is wrong."""
-    from .server.config import allowed_host, cors_origin
+    """Host names, web origins and body limits from the command line; ValueError says what is wrong."""
+    from .server.config import MIB, allowed_host, cors_origin
 
-    return {
+    fields: dict[str, Any] = {
         "allowed_hosts": tuple(allowed_host(name) for name in args.allowed_host),
         "cors_origins": tuple(cors_origin(origin) for origin in args.cors_origin),
     }
+    for option, name in (("max_body_mb", "max_body_bytes"), ("max_upload_mb", "max_upload_bytes")):
+        value = getattr(args, option)
+        if value is not None:
+            if value <= 0:
+                raise ValueError(f"--{option.replace('_', '-')} must be more than 0")
+            fields[name] = int(value * MIB)
+    return fields

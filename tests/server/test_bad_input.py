@@ -221,7 +221,7 @@ CASES = [
     case("upload-bad-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, data={"purpose": "homework"}, param="purpose", reads=(FILES,)),
     case("upload-output-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, data={"purpose": "assistants_output"}, param="purpose", reads=(FILES,)),
     case("upload-missing-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, param="purpose", reads=(FILES,)),
-    case("upload-json", "POST", "/files", json={"file": "abc", "purpose": "assistants"}, word="multipart", reads=(FILES,)),
+    case("upload-json", "POST", "/files", json={"file": "abc", "purpose": "assistants"}, status=415, word="multipart", reads=(FILES,)),
     case("upload-truncated-multipart", "POST", "/files", content=b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\n\r\nabc",
          headers={"content-type": "multipart/form-data; boundary=xyz"}, reads=(FILES,), param="purpose"),
     case("upload-multipart-without-boundary", "POST", "/files", content=b"--xyz\r\n\r\nabc",

@@ -1,7 +1,8 @@
 """No web page drives the server: requests as a browser would send them, over real HTTP to a real server.
 
-A page can't read a cross-origin answer, but it can *send*, and through DNS rebinding a page even
-talks to the loopback server as its own origin, with `Host: <the attacker's name>`. Each test sends what such a
+A page can't read a cross-origin answer, but it can *send*: a "simple" request (text/plain, form
+encoded, multipart) goes out without asking first, and through DNS rebinding a page even talks to the
+loopback server as its own origin, with `Host: <the attacker's name>`. Each test sends what such a
 page sends and checks that the server refused it before any route ran (nothing was created), and
 that programs (no Origin, the server's own Host) and the origins it was told to allow still work.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2
+import openai
 import pytest
 
 from asst_tui.cli import main
@@ -135,6 +137,41 @@ def test_an_allowed_origin_uses_the_api_and_can_read_its_answers_and_errors(cors
     _error(other, 403, "origin_not_allowed")
 
 
+# ---- the simple requests a page sends without asking: only JSON (and multipart uploads) ----------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+def test_a_json_route_refuses_any_other_body_type(http: httpx2.Client, content_type: str | None) -> None:
+    before = _assistant_count(http)
+    headers = {"Content-Type": content_type} if content_type else {}
+    request = http.build_request("POST", "/assistants", content=b'{"model": "demo-model"}', headers=headers)
+    if content_type is None:
+        request.headers.pop("Content-Type", None)
+    error = _error(http.send(request), 415, "unsupported_media_type")
+    assert "application/json" in error["message"]
+    assert _assistant_count(http) == before
+
+
+def test_the_attack_the_issue_found_is_refused(http: httpx2.Client) -> None:
+    """The page's own steps: create an assistant with code, a thread asking it to run Python, a run."""
+    body = b'{"assistant_id": "asst_x", "thread": {"messages": [{"role": "user", "content": "```python\\nopen(\\"/tmp/pwned\\", \\"w\\")\\n```"}]}}'
+    for headers in ({"Content-Type": "text/plain"}, {"Content-Type": "text/plain", "Host": ATTACKER_HOST}):
+        assert http.post("/threads/runs", content=body, headers=headers).status_code in (400, 415)
+
+
+def test_a_bodyless_post_needs_no_content_type(client: openai.OpenAI, http: httpx2.Client) -> None:
+    """`curl -X POST .../cancel` sends no body and no type: it reaches the route (which answers for the run)."""
+    assistant = client.beta.assistants.create(model=MODEL)
+    run = client.beta.threads.create_and_run_poll(assistant_id=assistant.id, thread={"messages": [{"role": "user", "content": "hi"}]})
+    request = http.build_request("POST", f"/threads/{run.thread_id}/runs/{run.id}/cancel")
+    request.headers.pop("Content-Type", None)
+    response = http.send(request)
+    assert response.status_code == 400 and "completed" in response.json()["error"]["message"]
+
+
 def test_the_sdk_still_works_unchanged(server: EmbeddedServer) -> None:
     with sync_client(server.base_url) as client:
         assistant = client.beta.assistants.create(model=MODEL)
@@ -155,6 +192,8 @@ def test_the_sdk_still_works_unchanged(server: EmbeddedServer) -> None:
         (["--cors-origin", "http://localhost:3000/app"], "--cors-origin"),
         (["--allowed-host", "http://assistants.example.com"], "--allowed-host"),
         (["--allowed-host", "*.example.com"], "--allowed-host"),
+        (["--max-body-mb", "0"], "--max-body-mb"),
+        (["--max-upload-mb", "-1"], "--max-upload-mb"),
     ],
 )
 def test_bad_option_values_exit_2_and_say_which(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MIB = 1024 * 1024
 OPENAI_UPSTREAM = "https://api.openai.com/v1"
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
 
@@ -32,6 +33,8 @@ class ServerConfig:
     upstream_timeout_s: float = 120.0  # connect, and longest wait for the upstream's next bytes
     allowed_hosts: tuple[str, ...] = ()  # Host names answered besides the server's own address (allowed_host())
     cors_origins: tuple[str, ...] = ()  # web origins whose pages may call the server (cors_origin())
+    max_body_bytes: int = 16 * MIB  # a JSON request body
+    max_upload_bytes: int = 512 * MIB  # one uploaded file, as the hosted API allowed
 
     @property
     def is_loopback(self) -> bool:

@@ -40,9 +40,7 @@ async def delete_file(store: ObjectStore, files: FileBytes, file_id: str) -> Non
 
 
 async def upload_file(request: Request) -> Response:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise bad_request("Uploads must be multipart/form-data with 'file' and 'purpose' fields.")
-    try:
+    try:  # a body that isn't multipart/form-data, or is over the upload limit, never gets here (body_guard.py)
         form = await request.form(max_part_size=1024**3)
     except Exception as exc:  # the multipart parser rejects malformed bodies in several ways
         raise bad_request(f"Could not parse the multipart upload: {exc}") from None

@@ -1,5 +1,5 @@
 """The whole HTTP API as one ASGI app: every resource's routes, the error handlers, the /v1 prefix and key check,
-and the guard around them (Host and Origin)."""
+and the guards around them (Host and Origin, body type and size)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from .assistants import ASSISTANT_ROUTES
+from .body_guard import BodyGuard
 from .browser_guard import BrowserGuard
 from .common import Services
 from .error_responses import EXCEPTION_HANDLERS
@@ -30,8 +31,9 @@ def http_app(services: Services, api_key: str | None, lifespan: Callable[[Starle
     app.router.redirect_slashes = False  # a redirect would drop the /v1 prefix; an unknown URL is a 404
     app.state.server = services
     config = services.config
+    inner = BodyGuard(app, config.max_body_bytes, config.max_upload_bytes)
     return BrowserGuard(
-        ApiPrefix(app, api_key),
+        ApiPrefix(inner, api_key),
         bind_host=config.host,
         loopback=config.is_loopback,
         allowed_hosts=config.allowed_hosts,
