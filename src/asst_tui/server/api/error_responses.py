@@ -1,4 +1,4 @@
-"""Every failure answered in OpenAI's error shape: API errors, unknown URLs and methods, unexpected exceptions."""
+"""Every failure answered in OpenAI's error shape: API errors, storage failures, unknown URLs and methods, unexpected exceptions."""
 
 from __future__ import annotations
 
@@ -9,17 +9,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..core.errors import APIError
+from ..storage.errors import StorageBusy, StorageError, StorageFull
 
 log = logging.getLogger("asst_tui.server")
+RETRY_BUSY_AFTER_S = 1
 
 
-def error_response(exc: APIError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.status)
+def error_response(exc: APIError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, APIError)
     return error_response(exc)
+
+
+async def _storage_error(request: Request, exc: Exception) -> Response:
+    """507 when the disk is full, 503 (with Retry-After when it is only locked) when the storage fails."""
+    assert isinstance(exc, StorageError)
+    log.error("storage failure on %s %s: %s", request.method, request.url.path, exc.__cause__ or exc)
+    if isinstance(exc, StorageFull):
+        return error_response(APIError(507, exc.message, type="server_error", code="storage_full"))
+    if isinstance(exc, StorageBusy):
+        return error_response(APIError(503, exc.message, type="server_error", code="storage_busy"), {"Retry-After": str(RETRY_BUSY_AFTER_S)})
+    return error_response(APIError(503, exc.message, type="server_error", code="storage_error"))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -37,4 +50,4 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return error_response(APIError(500, "The server had an error while processing your request.", type="server_error", code="server_error"))
 
 
-EXCEPTION_HANDLERS = {APIError: _api_error, HTTPException: _http_error, Exception: _unexpected_error}
+EXCEPTION_HANDLERS = {APIError: _api_error, StorageError: _storage_error, HTTPException: _http_error, Exception: _unexpected_error}

@@ -3,6 +3,8 @@
 It speaks of the domain, never of SQL: objects by kind, parent and id; pages of a list endpoint; chunks of
 (vector store, file) pairs; the bytes of a file id. SQLite implements it (`sqlite.open_sqlite`); another
 database implements the same three protocols. Every method that may reach a database is a coroutine.
+When the storage itself fails (a full disk, a locked database, an I/O error) a method raises one of the
+storage errors of `errors.py`, never a driver's own exception.
 """
 
 from __future__ import annotations

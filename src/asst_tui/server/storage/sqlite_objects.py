@@ -1,4 +1,7 @@
-"""The object store on SQLite (WAL): every API object as JSON in one table of `assistants.sqlite3`."""
+"""The object store on SQLite (WAL): every API object as JSON in one table of `assistants.sqlite3`.
+
+Every call's SQLite failures come out as the storage errors of `errors.py`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .interface import Fields
+from .sqlite_errors import translated
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -20,16 +24,18 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, seq);
 """
+BUSY_TIMEOUT_S = 0.5  # calls run inline: a database locked by another program stalls the server at most this long
 
 
 class SqliteObjectStore:
     """The ObjectStore on one SQLite connection; its calls run inline (local and fast), one at a time."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        with translated():
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
 
     async def close(self) -> None:
@@ -37,7 +43,7 @@ class SqliteObjectStore:
             self._db.close()
 
     async def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
-        with self._lock:
+        with self._lock, translated():
             self._db.execute(
                 "INSERT INTO objects (id, kind, parent, data) VALUES (?, ?, ?, ?)",
                 (key or obj["id"], kind, parent, json.dumps(obj)),
@@ -45,23 +51,23 @@ class SqliteObjectStore:
         return obj
 
     async def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
-        with self._lock:
+        with self._lock, translated():
             self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(obj), key or obj["id"]))
         return obj
 
     async def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
-        with self._lock:
+        with self._lock, translated():
             row = self._db.execute("SELECT data, parent FROM objects WHERE id = ? AND kind = ?", (object_id, kind)).fetchone()
         if row is None or (parent is not None and row[1] != parent):
             return None
         return json.loads(row[0])
 
     async def delete(self, object_id: str) -> None:
-        with self._lock:
+        with self._lock, translated():
             self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
     async def delete_tree(self, root_id: str) -> None:
-        with self._lock, self._db:
+        with self._lock, translated(), self._db:
             self._db.execute("BEGIN")
             self._db.execute(
                 "DELETE FROM objects WHERE parent IN (SELECT id FROM objects WHERE parent = ?)", (root_id,)
@@ -70,7 +76,7 @@ class SqliteObjectStore:
             self._db.execute("DELETE FROM objects WHERE id = ?", (root_id,))
 
     async def children(self, kind: str, parent: str) -> list[dict[str, Any]]:
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(
                 "SELECT data FROM objects WHERE kind = ? AND parent = ? ORDER BY seq", (kind, parent)
             ).fetchall()
@@ -78,7 +84,7 @@ class SqliteObjectStore:
 
     async def select(self, kind: str, where: Fields | None = None) -> list[dict[str, Any]]:
         clauses, args = _field_clauses(where or {})
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(
                 f"SELECT data FROM objects WHERE kind = ? {''.join(' AND ' + c for c in clauses)} ORDER BY seq", (kind, *args)
             ).fetchall()
@@ -90,7 +96,7 @@ class SqliteObjectStore:
             f"SELECT json_extract(data, '$.{by}'), COUNT(*), TOTAL(json_extract(data, '$.{total}')) FROM objects "
             f"WHERE kind = ? AND parent = ? {''.join(' AND ' + c for c in clauses)} GROUP BY 1"
         )
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(sql, (kind, parent, *args)).fetchall()
         return {value: (count, int(size)) for value, count, size in rows}
 
@@ -129,7 +135,7 @@ class SqliteObjectStore:
                 reverse = True
         ascending = (not desc) != reverse
         sql = f"SELECT data FROM objects WHERE {' AND '.join(clauses)} ORDER BY seq {'ASC' if ascending else 'DESC'} LIMIT ?"
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(sql, (*args, limit + 1)).fetchall()
         items = [json.loads(r[0]) for r in rows[:limit]]
         if reverse:
@@ -137,7 +143,7 @@ class SqliteObjectStore:
         return items, len(rows) > limit
 
     def _seq(self, object_id: str) -> int | None:
-        with self._lock:
+        with self._lock, translated():
             row = self._db.execute("SELECT seq FROM objects WHERE id = ?", (object_id,)).fetchone()
         return row[0] if row else None
 
