@@ -1,4 +1,4 @@
-"""Requests that are too big: refused as soon as they pass the limit, never held.
+"""Requests that are too big, errors on a kept-alive connection: bounded and answered.
 
 Memory is read from the server process itself (a child server, as the TUI runs it): its high-water
 mark (VmHWM) before and after the request shows whether the body was held.
@@ -6,6 +6,8 @@ mark (VmHWM) before and after the request shows whether the body was held.
 
 from __future__ import annotations
 
+import http.client
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,8 +15,8 @@ import httpx2
 
 from asst_tui.server import ChildServer, EmbeddedServer
 
-from .conftest import MODEL
-from .faults import child_server, figure, peak_rss_mb  # noqa: F401 - child_server is a fixture
+from .conftest import MODEL, sync_client
+from .faults import StoreFaults, child_server, figure, peak_rss_mb  # noqa: F401 - child_server is a fixture
 
 MIB = 1024 * 1024
 
@@ -60,3 +62,40 @@ def test_the_body_limit_is_configurable_and_a_declared_length_is_refused_at_once
             assert "1 MiB" in response.json()["error"]["message"]
         assert fits.status_code == 200
         assert [a["id"] for a in http.get("/assistants").json()["data"]] == [fits.json()["id"]]
+
+
+# ---- errors keep the connection ------------------------------------------------------------------
+
+
+def test_errors_never_reset_the_kept_alive_connection(make_server: Callable[..., EmbeddedServer]) -> None:
+    """200 requests on one connection, every other one answered 500 by a server bug: all answered on it."""
+    srv = make_server()
+    with sync_client(srv.base_url) as client:
+        assistant_id = client.beta.assistants.create(model=MODEL).id
+    faults = StoreFaults(srv)
+    connection = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    statuses, resets = [], 0
+    try:
+        for i in range(200):
+            failing = i % 2 == 0
+            if failing:
+                faults.fail_as_a_bug()
+            else:
+                faults.heal()
+            try:
+                connection.request("GET", f"/v1/assistants/{assistant_id}")
+                response = connection.getresponse()
+                body = json.loads(response.read())
+            except (ConnectionError, http.client.HTTPException):
+                resets += 1
+                connection.close()
+                continue
+            statuses.append(response.status)
+            if failing:
+                assert body["error"]["type"] == "server_error"
+    finally:
+        faults.heal()
+        connection.close()
+    assert resets == 0, f"{resets} of 200 requests found their connection reset"
+    figure("200 requests on one kept-alive connection, 100 of them answered 500: 0 resets")
+    assert statuses == [500, 200] * 100

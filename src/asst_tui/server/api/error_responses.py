@@ -1,4 +1,5 @@
-"""Every failure answered in OpenAI's error shape: API errors, storage failures, unknown URLs and methods, unexpected exceptions."""
+"""Every failure answered in OpenAI's error shape: API errors, storage failures, unknown URLs and methods,
+unexpected exceptions; and no failure closes the client's kept-alive connection once its answer is sent."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.errors import APIError
 from ..storage.errors import StorageBusy, StorageError, StorageFull
@@ -51,3 +53,30 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {APIError: _api_error, StorageError: _storage_error, HTTPException: _http_error, Exception: _unexpected_error}
+
+
+class KeepConnectionAfterErrors:
+    """Starlette answers an unexpected exception with a 500, then raises it again, so that uvicorn closes
+    the connection and the client's next request on it is reset. Once the answer is complete (and logged
+    by `_unexpected_error`), the exception ends here; a half-sent answer still ends the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered = True
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if not answered:
+                raise

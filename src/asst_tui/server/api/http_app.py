@@ -14,7 +14,7 @@ from .assistants import ASSISTANT_ROUTES
 from .body_guard import BodyGuard
 from .browser_guard import BrowserGuard
 from .common import Services
-from .error_responses import EXCEPTION_HANDLERS
+from .error_responses import EXCEPTION_HANDLERS, KeepConnectionAfterErrors
 from .files import FILE_ROUTES
 from .prefix import ApiPrefix
 from .runs import RUN_ROUTES
@@ -32,10 +32,11 @@ def http_app(services: Services, api_key: str | None, lifespan: Callable[[Starle
     app.state.server = services
     config = services.config
     inner = BodyGuard(app, config.max_body_bytes, config.max_upload_bytes)
-    return BrowserGuard(
+    guarded = BrowserGuard(
         ApiPrefix(inner, api_key),
         bind_host=config.host,
         loopback=config.is_loopback,
         allowed_hosts=config.allowed_hosts,
         cors_origins=config.cors_origins,
     )
+    return KeepConnectionAfterErrors(guarded)
