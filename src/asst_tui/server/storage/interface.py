@@ -4,7 +4,8 @@ It speaks of the domain, never of SQL: objects by kind, parent and id; pages of 
 (vector store, file) pairs; the bytes of a file id. SQLite implements it (`sqlite.open_sqlite`); another
 database implements the same three protocols. Every method that may reach a database is a coroutine.
 When the storage itself fails (a full disk, a locked database, an I/O error) a method raises one of the
-storage errors of `errors.py`, never a driver's own exception.
+storage errors of `errors.py`, never a driver's own exception; objects it is given are stored as
+`core.storable` allows (repaired in place when they hold what no store can keep).
 """
 
 from __future__ import annotations

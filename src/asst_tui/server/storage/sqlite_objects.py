@@ -1,16 +1,20 @@
 """The object store on SQLite (WAL): every API object as JSON in one table of `assistants.sqlite3`.
 
-Every call's SQLite failures come out as the storage errors of `errors.py`.
+Every call's SQLite failures come out as the storage errors of `errors.py`. Objects are written as
+`storable_json` (a lone surrogate, NUL or NaN is repaired first, so no answer ever fails on stored data),
+and opening the store repairs the rows an older server stored with them (schema version 1).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
+from ..core.storable import first_unstorable, storable_json
 from .interface import Fields
 from .sqlite_errors import translated
 
@@ -24,7 +28,11 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_by_parent ON objects (kind, parent, seq);
 """
+SCHEMA_VERSION = 1  # 1: no stored object holds a lone surrogate, NUL or NaN
 BUSY_TIMEOUT_S = 0.5  # calls run inline: a database locked by another program stalls the server at most this long
+# Rows an older server may have stored badly: it escaped every non-ASCII character (so a lone surrogate
+# shows as \ud8xx-\udfxx, NUL as \u0000) and wrote NaN and infinities as bare words.
+SUSPECT_ROWS = "SELECT seq, data FROM objects WHERE data GLOB '*\\u*' OR data GLOB '*NaN*' OR data GLOB '*Infinity*'"
 
 
 class SqliteObjectStore:
@@ -36,23 +44,38 @@ class SqliteObjectStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            self._migrate()
         self._lock = threading.RLock()
+
+    def _migrate(self) -> None:
+        """Bring a data dir an older server wrote up to SCHEMA_VERSION."""
+        if self._db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+            return
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            for seq, data in self._db.execute(SUSPECT_ROWS).fetchall():
+                obj = json.loads(data)
+                if first_unstorable(obj, sys.maxsize) is not None:
+                    self._db.execute("UPDATE objects SET data = ? WHERE seq = ?", (storable_json(obj), seq))
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     async def close(self) -> None:
         with self._lock:
             self._db.close()
 
     async def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
+        data = storable_json(obj)
         with self._lock, translated():
             self._db.execute(
                 "INSERT INTO objects (id, kind, parent, data) VALUES (?, ?, ?, ?)",
-                (key or obj["id"], kind, parent, json.dumps(obj)),
+                (key or obj["id"], kind, parent, data),
             )
         return obj
 
     async def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
+        data = storable_json(obj)
         with self._lock, translated():
-            self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (json.dumps(obj), key or obj["id"]))
+            self._db.execute("UPDATE objects SET data = ? WHERE id = ?", (data, key or obj["id"]))
         return obj
 
     async def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
