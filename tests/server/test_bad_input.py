@@ -381,6 +381,9 @@ CASES = [
          word="Infinity", reads=(ASSISTANTS,)),
     case("overflowing-number", "POST", "/assistants/{asst}", content=b'{"tools": [{"type": "function", "function": {"name": "f", "parameters": {"maximum": 1e999}}}]}',
          param="tools[0].function.parameters.maximum", reads=("/assistants/{asst}",)),
+    case("nul-in-file-name", "POST", "/files", content=b'--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--xyz\r\n'
+         b'Content-Disposition: form-data; name="file"; filename="a\x00b.txt"\r\n\r\nabc\r\n--xyz--\r\n', headers={"content-type": "multipart/form-data; boundary=xyz"},
+         param="file", reads=(FILES,)),
     # ---- nesting deeper than any honest body: a 400 on every JSON route, both under and over Python's recursion limit ----
     *(
         case(f"nested-{depth}-{name}", "POST", path, content=b'{"metadata": ' + b"[" * depth + b"]" * depth + b"}", word="nested", reads=reads)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -15,23 +12,10 @@ from ..core import objects
 from ..core.errors import APIError, bad_request
 from ..storage.interface import FileBytes, ObjectStore
 from .common import get_or_404, page, services
+from .uploads import receive_upload
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
 FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "evals")
-CHUNK = 1024 * 1024
-
-
-async def save_upload(store: ObjectStore, files: FileBytes, upload: UploadFile, purpose: str) -> dict[str, Any]:
-    """Store the upload's bytes (atomically), then record it; nothing half-written is visible."""
-    filename = os.path.basename(upload.filename or "upload") or "upload"
-    info = objects.file(filename, 0, purpose)
-    info["bytes"] = await files.write(info["id"], _chunks(upload))
-    return await store.insert("file", info)
-
-
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK):
-        yield chunk
 
 
 async def delete_file(store: ObjectStore, files: FileBytes, file_id: str) -> None:
@@ -40,20 +24,21 @@ async def delete_file(store: ObjectStore, files: FileBytes, file_id: str) -> Non
 
 
 async def upload_file(request: Request) -> Response:
-    try:  # a body that isn't multipart/form-data, or is over the upload limit, never gets here (body_guard.py)
-        form = await request.form(max_part_size=1024**3)
-    except Exception as exc:  # the multipart parser rejects malformed bodies in several ways
-        raise bad_request(f"Could not parse the multipart upload: {exc}") from None
-    try:  # FormData is no async context manager: close it (its spooled temp files) explicitly
-        purpose = form.get("purpose")
-        upload = form.get("file")
-        if not isinstance(purpose, str) or purpose not in FILE_PURPOSES:
+    """Stream the file's bytes to storage as they arrive, then check the form and record the file (or forget the bytes)."""
+    state = services(request)
+    info = objects.file("upload", 0, "assistants")
+    upload = await receive_upload(request, state.files, info["id"], state.config.max_upload_bytes)
+    try:
+        purpose = upload.fields.get("purpose")
+        if purpose not in FILE_PURPOSES:
             raise bad_request(f"Invalid 'purpose': expected one of {', '.join(FILE_PURPOSES)}.", param="purpose", code="invalid_value")
-        if upload is None or isinstance(upload, str):
+        if upload.filename is None:
             raise bad_request("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
-        info = await save_upload(services(request).store, services(request).files, upload, purpose)
-    finally:
-        await form.close()
+        info.update(filename=os.path.basename(upload.filename) or "upload", bytes=upload.size, purpose=purpose)
+        await state.store.insert("file", info)
+    except BaseException:
+        await state.files.delete(info["id"])
+        raise
     return JSONResponse(info)
 
 

@@ -1,7 +1,8 @@
 """File bytes in a local directory (`files/` in the data dir): one file per file id; streamed writes are atomic.
 
-A write goes to `ID.part` and is renamed when complete. A full disk or an I/O error comes out as a
-storage error (`errors.py`).
+A write goes to `ID.part` and is renamed when complete. A server killed mid-write leaves its `.part`
+behind: opening the directory removes them (only the server holding the data dir's lock opens it).
+A full disk or an I/O error comes out as a storage error (`errors.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class FileDir:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        for leftover in root.glob("*" + PARTIAL_SUFFIX):
+            leftover.unlink(missing_ok=True)
 
     def path(self, file_id: str) -> Path:
         return self.root / file_id
