@@ -54,6 +54,11 @@ def _serve_parser() -> argparse.ArgumentParser:
         help="require 'Authorization: Bearer KEY' on every request (or set ASST_TUI_SERVER_KEY); it opens the default project",
     )
     parser.add_argument("--keys-file", metavar="FILE", help="accept the keys of this file (see 'asst-tui keys'), each opening its own project")
+    guard = parser.add_argument_group("browsers and limits")
+    guard.add_argument("--allowed-host", metavar="NAME", action="append", default=[], help="also answer requests whose Host is NAME or NAME:PORT, e.g. the name a reverse proxy passes on (repeatable; by default only the server's own address)")
+    guard.add_argument("--cors-origin", metavar="ORIGIN", action="append", default=[], help="let web pages from ORIGIN (e.g. http://localhost:3000) call the server (repeatable; by default every browser request is refused)")
+    guard.add_argument("--max-body-mb", type=float, default=None, metavar="MB", help="largest JSON request body (default 16)")
+    guard.add_argument("--max-upload-mb", type=float, default=None, metavar="MB", help="largest uploaded file (default 512)")
     return parser
 
 

@@ -221,7 +221,7 @@ CASES = [
     case("upload-bad-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, data={"purpose": "homework"}, param="purpose", reads=(FILES,)),
     case("upload-output-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, data={"purpose": "assistants_output"}, param="purpose", reads=(FILES,)),
     case("upload-missing-purpose", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")}, param="purpose", reads=(FILES,)),
-    case("upload-json", "POST", "/files", json={"file": "abc", "purpose": "assistants"}, word="multipart", reads=(FILES,)),
+    case("upload-json", "POST", "/files", json={"file": "abc", "purpose": "assistants"}, status=415, word="multipart", reads=(FILES,)),
     case("upload-expires-3599", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")},
          data={"purpose": "assistants", "expires_after[anchor]": "created_at", "expires_after[seconds]": "3599"}, param="expires_after.seconds", reads=(FILES,)),
     case("upload-expires-31-days", "POST", "/files", files={"file": ("a.txt", b"abc", "text/plain")},
@@ -374,6 +374,47 @@ CASES = [
     case("wrong-method-put-vs", "PUT", VS, json={"name": "x"}, status=405, word="PUT", reads=(VS,)),
     case("wrong-method-delete-batch", "DELETE", BATCH, status=405, word="DELETE", reads=(BATCH,)),
     case("wrong-method-get-search", "GET", "/vector_stores/{vs}/search", status=405, word="GET"),
+    # ---- what no store can keep or no answer can carry (sent raw: JSON allows the escapes, the SDK can't send them) ----
+    case("lone-high-surrogate-message", "POST", "/threads/{thread}/messages", content=b'{"role": "user", "content": "a\\ud800b"}', param="content", reads=(MESSAGES,)),
+    case("lone-low-surrogate-name", "POST", "/assistants", content=b'{"model": "gpt-4o", "name": "\\udc00"}', param="name", reads=(ASSISTANTS,)),
+    case("reversed-surrogate-pair", "POST", "/threads", content=b'{"metadata": {"k": "\\ude00\\ud83d"}}', param="metadata.k"),
+    case("surrogate-in-metadata-key", "POST", "/threads/{thread}", content=b'{"metadata": {"\\ud800": "v"}}', param="metadata", reads=("/threads/{thread}",)),
+    case("surrogate-in-thread-message", "POST", "/threads", content=b'{"messages": [{"role": "user", "content": [{"type": "text", "text": "\\udbff"}]}]}', param="messages[0].content[0].text"),
+    case("surrogate-in-additional-message", "POST", "/threads/{thread}/runs", content=b'{"assistant_id": "{asst}", "additional_messages": [{"role": "user", "content": "\\ud800"}]}',
+         param="additional_messages[0].content", reads=(RUNS, MESSAGES)),
+    case("surrogate-in-tool-output", "POST", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs",
+         content=b'{"tool_outputs": [{"tool_call_id": "{call0}", "output": "\\ud800"}, {"tool_call_id": "{call1}", "output": "x"}]}', param="tool_outputs[0].output",
+         reads=("/threads/{waiting_thread}/runs/{waiting_run}", "/threads/{waiting_thread}/runs/{waiting_run}/steps")),
+    case("surrogate-in-instructions", "POST", "/assistants/{asst}", content=b'{"instructions": "ok \\ud800"}', param="instructions", reads=("/assistants/{asst}",)),
+    case("surrogate-in-vector-store-name", "POST", "/vector_stores", content=b'{"name": "\\udfff"}', param="name", reads=(VECTOR_STORES,)),
+    case("nul-in-message", "POST", "/threads/{thread}/messages", content=b'{"role": "user", "content": "a\\u0000b"}', param="content", reads=(MESSAGES,)),
+    case("nul-in-metadata-key", "POST", "/assistants", content=b'{"model": "gpt-4o", "metadata": {"a\\u0000": "b"}}', param="metadata", reads=(ASSISTANTS,)),
+    case("nul-in-run-metadata", "POST", "/threads/{thread}/runs/{run}", content=b'{"metadata": {"a": "\\u0000"}}', param="metadata.a", reads=("/threads/{thread}/runs/{run}",)),
+    case("nan-in-function-schema", "POST", "/assistants", content=b'{"model": "gpt-4o", "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "x": NaN}}}]}',
+         word="NaN", reads=(ASSISTANTS,)),
+    case("infinity-in-function-schema", "POST", "/assistants", content=b'{"model": "gpt-4o", "tools": [{"type": "function", "function": {"name": "f", "parameters": {"minimum": -Infinity}}}]}',
+         word="Infinity", reads=(ASSISTANTS,)),
+    case("overflowing-number", "POST", "/assistants/{asst}", content=b'{"tools": [{"type": "function", "function": {"name": "f", "parameters": {"maximum": 1e999}}}]}',
+         param="tools[0].function.parameters.maximum", reads=("/assistants/{asst}",)),
+    case("nul-in-file-name", "POST", "/files", content=b'--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--xyz\r\n'
+         b'Content-Disposition: form-data; name="file"; filename="a\x00b.txt"\r\n\r\nabc\r\n--xyz--\r\n', headers={"content-type": "multipart/form-data; boundary=xyz"},
+         param="file", reads=(FILES,)),
+    # ---- nesting deeper than any honest body: a 400 on every JSON route, both under and over Python's recursion limit ----
+    *(
+        case(f"nested-{depth}-{name}", "POST", path, content=b'{"metadata": ' + b"[" * depth + b"]" * depth + b"}", word="nested", reads=reads)
+        for depth in (100, 100_000)
+        for name, path, reads in [
+            ("assistant", "/assistants", (ASSISTANTS,)), ("assistant-update", "/assistants/{asst}", ("/assistants/{asst}",)),
+            ("thread", "/threads", ()), ("thread-update", "/threads/{thread}", ("/threads/{thread}",)),
+            ("message", "/threads/{thread}/messages", (MESSAGES,)), ("message-update", "/threads/{thread}/messages/{msg}", ("/threads/{thread}/messages/{msg}",)),
+            ("run", "/threads/{thread}/runs", (RUNS, MESSAGES)), ("thread-and-run", "/threads/runs", ()),
+            ("run-update", "/threads/{thread}/runs/{run}", ("/threads/{thread}/runs/{run}",)),
+            ("tool-outputs", "/threads/{waiting_thread}/runs/{waiting_run}/submit_tool_outputs", ("/threads/{waiting_thread}/runs/{waiting_run}",)),
+            ("vector-store", "/vector_stores", (VECTOR_STORES,)), ("vector-store-update", VS, (VS,)),
+            ("vector-store-file", "/vector_stores/{vs}/files", (VS_FILES,)), ("file-batch", "/vector_stores/{vs}/file_batches", (VS_FILES,)),
+            ("search", "/vector_stores/{vs}/search", ()),
+        ]
+    ),
 ]
 
 
@@ -479,7 +520,7 @@ def _send(world: World, c: Case) -> httpx2.Response:
     if c.json is not None:
         kwargs["json"] = world.fill(c.json)
     elif c.content is not None:
-        kwargs["content"] = c.content
+        kwargs["content"] = world.fill(c.content.decode("latin-1")).encode("latin-1")
         kwargs["headers"] = {"content-type": "application/json", **c.headers}
     if c.files is not None:
         kwargs["files"] = c.files

@@ -51,7 +51,7 @@ def test_a_database_from_before_projects_is_migrated_into_the_default_project(ma
         assert other.beta.assistants.list().data == []
     db = sqlite3.connect(data_dir / "assistants.sqlite3")
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert db.execute("SELECT project FROM objects WHERE id = ?", (old["id"],)).fetchone() == ("default",)
         assert "objects_by_project" in {row[1] for row in db.execute("PRAGMA index_list(objects)")}
         plan = " ".join(str(row) for row in db.execute("EXPLAIN QUERY PLAN SELECT data FROM objects WHERE kind = 'assistant' AND project = 'other' ORDER BY seq"))

@@ -27,6 +27,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     try:
         fields.update(_chat_fields(args))
+        fields.update(_guard_fields(args))
     except ValueError as exc:
         print(f"asst-tui serve: {exc}.", file=sys.stderr)
         return 2
@@ -93,4 +94,21 @@ def _chat_fields(args: argparse.Namespace) -> dict[str, Any]:
         if args.upstream_timeout_s <= 0:
             raise ValueError("--upstream-timeout-s must be more than 0")
         fields["upstream_timeout_s"] = args.upstream_timeout_s
+    return fields
+
+
+def _guard_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """Host names, web origins and body limits from the command line; ValueError says what is wrong."""
+    from ..server.config import MIB, allowed_host, cors_origin
+
+    fields: dict[str, Any] = {
+        "allowed_hosts": tuple(allowed_host(name) for name in args.allowed_host),
+        "cors_origins": tuple(cors_origin(origin) for origin in args.cors_origin),
+    }
+    for option, name in (("max_body_mb", "max_body_bytes"), ("max_upload_mb", "max_upload_bytes")):
+        value = getattr(args, option)
+        if value is not None:
+            if value <= 0:
+                raise ValueError(f"--{option.replace('_', '-')} must be more than 0")
+            fields[name] = int(value * MIB)
     return fields

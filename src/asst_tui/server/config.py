@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MIB = 1024 * 1024
 OPENAI_UPSTREAM = "https://api.openai.com/v1"
 OPENAI_KEY_ENV = "OPENAI_API_KEY"
 
@@ -31,6 +32,10 @@ class ServerConfig:
     upstream_api_key: str | None = field(default=None, repr=False)  # resolved from the environment; never stored
     model_map: Mapping[str, str] = field(default_factory=dict)  # assistant model -> upstream model
     upstream_timeout_s: float = 120.0  # connect, and longest wait for the upstream's next bytes
+    allowed_hosts: tuple[str, ...] = ()  # Host names answered besides the server's own address (allowed_host())
+    cors_origins: tuple[str, ...] = ()  # web origins whose pages may call the server (cors_origin())
+    max_body_bytes: int = 16 * MIB  # a JSON request body
+    max_upload_bytes: int = 512 * MIB  # one uploaded file, as the hosted API allowed
 
     @property
     def needs_key(self) -> bool:
@@ -57,8 +62,38 @@ class ServerConfig:
     @classmethod
     def from_json(cls, line: str | bytes) -> ServerConfig:
         values = json.loads(line)
+        lists = {name: tuple(values[name]) for name in ("allowed_hosts", "cors_origins") if name in values}
         keys_file = Path(values["keys_file"]) if values.get("keys_file") is not None else None
-        return cls(**{**values, "data_dir": Path(values["data_dir"]), "keys_file": keys_file})
+        return cls(**{**values, **lists, "data_dir": Path(values["data_dir"]), "keys_file": keys_file})
+
+
+def split_host(value: str) -> tuple[str, str | None]:
+    """A Host header (or --allowed-host value) as (lower-case name, port text or None): 'localhost:8766', '[::1]:80', '::1'."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        return name, rest[1:] if rest.startswith(":") else None
+    if value.count(":") == 1:
+        name, _, port = value.partition(":")
+        return name, port
+    return value, None
+
+
+def allowed_host(value: str) -> str:
+    """An --allowed-host value: 'name' or 'name:port', lower case; ValueError if it is neither."""
+    name, port = split_host(value)
+    if not name or any(c in name for c in "/@\\ *") or (port is not None and not port.isdigit()):
+        raise ValueError(f"--allowed-host takes a host name, optionally with a port (assistants.example.com or localhost:3000), got {value!r}")
+    return value.strip().lower()
+
+
+def cors_origin(value: str) -> str:
+    """A --cors-origin value as browsers send an Origin: 'scheme://host[:port]', lower case; ValueError if it isn't one."""
+    origin = value.strip().rstrip("/").lower()
+    scheme, sep, rest = origin.partition("://")
+    if not sep or scheme not in ("http", "https") or not rest or any(c in rest for c in "/@*?# "):
+        raise ValueError(f"--cors-origin takes a web origin like http://localhost:3000 (scheme, host and port; no path, no wildcard), got {value!r}")
+    return origin
 
 
 def public_url(url: str) -> str:

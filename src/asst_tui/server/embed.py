@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import uvicorn
 
@@ -41,9 +41,9 @@ class _Server(uvicorn.Server):
 
     `on_started` is called once the server accepts requests."""
 
-    def __init__(self, config: uvicorn.Config, end_runs: Callable[[], Awaitable[None]], on_started: Callable[[], None] | None = None) -> None:
+    def __init__(self, config: uvicorn.Config, state: ServerState, on_started: Callable[[], None] | None = None) -> None:
         super().__init__(config)
-        self._end_runs = end_runs
+        self.state = state
         self._on_started = on_started
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -52,21 +52,25 @@ class _Server(uvicorn.Server):
             self._on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await self._end_runs()
+        await self.state.runs.shutdown()
         await super().shutdown(sockets)
 
 
-def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None) -> uvicorn.Server:
+def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None) -> _Server:
     state = ServerState(config)
     settings = uvicorn.Config(build_app(state), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
-    return _Server(settings, state.runs.shutdown, on_started)
+    return _Server(settings, state, on_started)
 
 
 class EmbeddedServer:
-    """A running server; `base_url` ends in /v1, `stop()` shuts it down cleanly."""
+    """A running server; `base_url` ends in /v1, `stop()` shuts it down cleanly.
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket) -> None:
+    `state` is the server's own parts (storage, runs), for the program that embeds it: the fault tests
+    reach its store through it."""
+
+    def __init__(self, server: _Server, thread: threading.Thread, sock: socket.socket) -> None:
         self._server = server
+        self.state = server.state
         self._thread = thread
         self._sock = sock
         self.host, self.port = sock.getsockname()[:2]

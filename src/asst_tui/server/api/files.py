@@ -6,10 +6,8 @@ An upload's `expires_after` sets its `expires_at`; tools/file_expiry.py deletes 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import Mapping
 
-from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -18,25 +16,15 @@ from ..core import objects
 from ..core.errors import APIError, bad_request
 from ..storage.interface import FileBytes, ObjectStore
 from .common import get_or_404, page, project, services, store, vector_stores
+from .uploads import receive_upload
 
 # What an upload may declare (the spec's CreateFileRequest); `assistants_output` is the server's own.
 FILE_PURPOSES = ("assistants", "vision", "batch", "fine-tune", "user_data", "evals")
-CHUNK = 1024 * 1024
 MIN_EXPIRY_SECONDS = 3600  # the spec's bounds of expires_after.seconds
 MAX_EXPIRY_SECONDS = 2_592_000
 
 
-async def save_upload(owner: ObjectStore, files: FileBytes, upload: UploadFile, purpose: str, expires_in: int | None = None) -> dict[str, Any]:
-    """Store the upload's bytes (atomically), then record it; nothing half-written is visible."""
-    filename = os.path.basename(upload.filename or "upload") or "upload"
-    info = objects.file(filename, 0, purpose)
-    if expires_in is not None:
-        info["expires_at"] = info["created_at"] + expires_in
-    info["bytes"] = await files.write(info["id"], _chunks(upload))
-    return await owner.insert("file", info)
-
-
-def expires_after(form: FormData) -> int | None:
+def expires_after(form: Mapping[str, str]) -> int | None:
     """The seconds after upload at which the file expires, from the SDKs' `expires_after[anchor]` and
     `expires_after[seconds]` form fields; None when neither is given."""
     if "expires_after" in form:
@@ -54,35 +42,31 @@ def expires_after(form: FormData) -> int | None:
     return int(seconds)
 
 
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK):
-        yield chunk
-
-
 async def delete_file(owner: ObjectStore, files: FileBytes, file_id: str) -> None:
     await owner.delete(file_id)
     await files.delete(file_id)
 
 
 async def upload_file(request: Request) -> Response:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise bad_request("Uploads must be multipart/form-data with 'file' and 'purpose' fields.")
+    """Stream the file's bytes to storage as they arrive, then check the form and record the file (or forget the bytes)."""
+    state = services(request)
+    info = objects.file("upload", 0, "assistants")
+    upload = await receive_upload(request, state.files, info["id"], state.config.max_upload_bytes)
     try:
-        form = await request.form(max_part_size=1024**3)
-    except Exception as exc:  # the multipart parser rejects malformed bodies in several ways
-        raise bad_request(f"Could not parse the multipart upload: {exc}") from None
-    try:  # FormData is no async context manager: close it (its spooled temp files) explicitly
-        purpose = form.get("purpose")
-        upload = form.get("file")
-        if not isinstance(purpose, str) or purpose not in FILE_PURPOSES:
+        purpose = upload.fields.get("purpose")
+        if purpose not in FILE_PURPOSES:
             raise bad_request(f"Invalid 'purpose': expected one of {', '.join(FILE_PURPOSES)}.", param="purpose", code="invalid_value")
-        if upload is None or isinstance(upload, str):
+        if upload.filename is None:
             raise bad_request("Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
-        expires_in = expires_after(form)
-        info = await save_upload(store(request), services(request).files, upload, purpose, expires_in)
-    finally:
-        await form.close()
-    services(request).file_expiry.track(project(request), info)
+        expires_in = expires_after(upload.fields)
+        info.update(filename=os.path.basename(upload.filename) or "upload", bytes=upload.size, purpose=purpose)
+        if expires_in is not None:
+            info["expires_at"] = info["created_at"] + expires_in
+        await store(request).insert("file", info)
+    except BaseException:
+        await state.files.delete(info["id"])
+        raise
+    state.file_expiry.track(project(request), info)
     return JSONResponse(info)
 
 

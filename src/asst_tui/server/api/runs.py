@@ -101,12 +101,12 @@ async def _start(request: Request, run: dict[str, Any], *, stream: bool, created
 async def _run_of(request: Request) -> dict[str, Any]:
     thread_id = request.path_params["thread_id"]
     await get_or_404(request, "thread", thread_id)
-    return await get_or_404(request, "run", request.path_params["run_id"], thread_id)
+    return services(request).runs.current(await get_or_404(request, "run", request.path_params["run_id"], thread_id))
 
 
 async def list_runs(request: Request) -> Response:
     thread = await get_or_404(request, "thread", request.path_params["thread_id"])
-    return await page(request, "run", thread["id"])
+    return await page(request, "run", thread["id"], view=services(request).runs.current)
 
 
 async def get_run(request: Request) -> Response:

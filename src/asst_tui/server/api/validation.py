@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..core.errors import bad_request
+from ..core.storable import first_unstorable
 
 MAX_METADATA_KEYS = 16
 MAX_METADATA_KEY = 64
@@ -19,18 +20,31 @@ MAX_MESSAGE_CHARS = 256_000
 MIN_RUN_TOKENS = 256  # the spec's minimum for a run's max_prompt_tokens and max_completion_tokens
 FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TOOL_TYPES = ("code_interpreter", "file_search", "function")
+MAX_JSON_DEPTH = 64  # arrays and objects inside each other; a function's JSON Schema is the deepest honest body
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object that can be stored as it is; else a 400 naming the param that can't."""
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise bad_request(f"The JSON body of your request is nested too deeply (more than {MAX_JSON_DEPTH} levels of arrays and objects).") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"We could not parse the JSON body of your request: {exc}.") from None
     if not isinstance(value, dict):
         raise bad_request("The request body must be a JSON object.")
+    found = first_unstorable(value, MAX_JSON_DEPTH + 1)  # the body object itself is the first level
+    if found is not None:
+        param, problem = found
+        where = f"'{param}'" if param else "request body"
+        raise bad_request(f"Invalid {where}: the value {problem}. Send valid Unicode text and finite numbers.", param=param or None, code="invalid_value")
     return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def reject_unknown(body: dict[str, Any], allowed: set[str]) -> None:

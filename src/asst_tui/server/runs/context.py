@@ -194,7 +194,7 @@ class RunContext:
             self._flushed_at = time.monotonic()
 
     async def end_message(self) -> None:
-        opened = self._close_open_text()
+        opened = self._settle_open_text()
         if opened is None:
             return
         opened.message["status"] = "completed"
@@ -202,10 +202,11 @@ class RunContext:
         await self._store.put(opened.message)
         self._publish("thread.message.completed", opened.message)
         await self._finish_step(opened.step, "completed")
+        self._open = None
 
-    def _close_open_text(self) -> OpenMessage | None:
-        """Send what the open message still holds back and detach it, synced; None if no message is open."""
-        opened, self._open = self._open, None
+    def _settle_open_text(self) -> OpenMessage | None:
+        """Send what the open message holds back and sync it (it stays open until its end is stored); None if none."""
+        opened = self._open
         if opened is not None:
             part = opened.flush()
             if part is not None:
@@ -372,8 +373,9 @@ class RunContext:
             await self._store.put(self._tool_step)
 
     async def close_open_work(self, step_status: str, last_error: dict[str, Any] | None) -> None:
-        """The run is ending abnormally: the open message becomes incomplete, open steps take `step_status`."""
-        opened = self._close_open_text()
+        """The run is ending abnormally: the open message becomes incomplete, open steps take `step_status`
+        (what a storage failure kept from being stored stays open, for the next call)."""
+        opened = self._settle_open_text()
         if opened is not None:
             opened.message["status"] = "incomplete"
             opened.message["incomplete_at"] = objects.now()
@@ -381,6 +383,7 @@ class RunContext:
             await self._store.put(opened.message)
             self._publish("thread.message.incomplete", opened.message)
             await self._finish_step(opened.step, step_status, last_error)
+            self._open = None
         if self._tool_step is not None:
             await self._finish_step(self._tool_step, step_status, last_error)
             self._tool_step = None
@@ -391,13 +394,10 @@ class RunContext:
         step[stamp] = objects.now()
         if status == "failed":
             step["last_error"] = last_error
-        if step.get("usage") is not None:
-            pass  # the engine counted real usage (add_usage)
-        elif step["type"] == "message_creation" and not self.real_usage:
-            message_id = step["step_details"]["message_creation"]["message_id"]
-            message = await self._store.get("message", message_id)
+        if step.get("usage") is None and step["type"] == "message_creation" and not self.real_usage:
+            message = await self._store.get("message", step["step_details"]["message_creation"]["message_id"])
             step["usage"] = objects.usage(0, estimate_tokens(_message_text(message)))
-        else:
+        elif step.get("usage") is None:  # else the engine counted real usage (add_usage)
             step["usage"] = objects.usage(0, 0)
         await self._store.put(step)
         self._publish(f"thread.run.step.{status}", step)

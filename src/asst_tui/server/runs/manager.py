@@ -2,6 +2,10 @@
 
 One manager serves every project: each call names the project of the run (or thread) it is about, and a
 run's engine task sees only that project's objects.
+
+A storage failure (a full disk, a locked database, an I/O error) during a run ends it `failed` with the
+storage's message, and frees its thread. When even that end can't be stored, the run is kept here as
+ended (`current`, the thread lock and the API see it so) and stored once the storage works again.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ...protocol import ACTIVE_RUN_STATUSES
 from ..core import objects
 from ..core.errors import bad_request
+from ..storage.errors import StorageError
 from ..tools.vector_stores import VectorStores
 from .context import RunContext, RunServices
 from .events import EventBus
@@ -45,6 +50,7 @@ class RunManager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, tuple[int, str]] = {}  # run id -> (expires_at, project), for queued/requires_action runs
         self._expiry_task: asyncio.Task[None] | None = None
+        self._unsaved: dict[str, tuple[RunContext, str, dict[str, Any] | None]] = {}  # run id -> its end, not stored yet
 
     def _services(self, project: str) -> RunServices:
         """What a run of `project` works with: that project's objects and vector stores, the server's sandbox and bus."""
@@ -72,12 +78,18 @@ class RunManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._store_unsaved()
 
     # ---- thread lock --------------------------------------------------------------------------
 
+    def current(self, run: dict[str, Any]) -> dict[str, Any]:
+        """The run as it is: a stored run, or its end when the storage failed to keep that yet."""
+        unsaved = self._unsaved.get(run["id"])
+        return unsaved[0].run if unsaved else run
+
     async def active_run(self, thread_id: str, project: str) -> dict[str, Any] | None:
         for run in reversed(await self._projects.project(project).children("run", thread_id)):
-            if run["status"] in ACTIVE_RUN_STATUSES:
+            if self.current(run)["status"] in ACTIVE_RUN_STATUSES:
                 return run
         return None
 
@@ -99,24 +111,26 @@ class RunManager:
         self.bus.publish(run["id"], "thread.run.created", run)
         self.bus.publish(run["id"], "thread.run.queued", run)
         self._waiting[run["id"]] = (run["expires_at"], project)
-        self._schedule(run["id"], project)
+        self._schedule(run, project)
 
-    def _schedule(self, run_id: str, project: str) -> None:
-        self._tasks[run_id] = asyncio.get_running_loop().create_task(self._drive(run_id, project), name=run_id)
+    def _schedule(self, run: dict[str, Any], project: str) -> None:
+        self._tasks[run["id"]] = asyncio.get_running_loop().create_task(self._drive(run, project), name=run["id"])
 
-    async def _drive(self, run_id: str, project: str) -> None:
+    async def _drive(self, queued: dict[str, Any], project: str) -> None:
+        """Run the engine on a queued run (`queued` as it was when scheduled; the stored one counts)."""
+        run_id = queued["id"]
         services = self._services(project)
-        run = await services.store.get("run", run_id)
-        if run is None or run["status"] != "queued":
-            self._tasks.pop(run_id, None)
-            return
-        self._waiting.pop(run_id, None)
-        if run["started_at"] is None:
-            run["started_at"] = objects.now()
-        run["status"] = "in_progress"
-        await self._save_run(services.store, run, "thread.run.in_progress")
-        ctx = RunContext(services, run)
+        ctx = RunContext(services, queued)  # until the stored run is read: a failing read still ends the run
         try:
+            run = await services.store.get("run", run_id)
+            if run is None or run["status"] != "queued":
+                return
+            ctx = RunContext(services, run)
+            self._waiting.pop(run_id, None)
+            if run["started_at"] is None:
+                run["started_at"] = objects.now()
+            run["status"] = "in_progress"
+            await self._save_run(services.store, run, "thread.run.in_progress")
             await ctx.wait_for_file_search()
             await self.engine.run(ctx)
             await ctx.finish_open_work()
@@ -131,6 +145,9 @@ class RunManager:
             await self._end(ctx, "incomplete", incomplete_details={"reason": exc.reason})
         except RunFailed as exc:
             await self._end(ctx, "failed", last_error={"code": exc.code, "message": exc.message})
+        except StorageError as exc:
+            log.error("run %s failed on storage: %s", run_id, exc.__cause__ or exc)
+            await self._end(ctx, "failed", last_error={"code": "server_error", "message": f"This run stopped on a storage failure. {exc.message}"})
         except Exception:
             log.exception("run %s crashed", run_id)
             self.bus.publish_error(run_id, "The server hit an internal error while running the engine.")
@@ -142,8 +159,10 @@ class RunManager:
         await self._end(ctx, "completed")
 
     async def _end(self, ctx: RunContext, status: str, **fields: Any) -> None:
-        await ctx.close_open_work("completed" if status == "completed" else _step_status(status), fields.get("last_error"))
+        """End the run; when the storage fails to keep the end, it is kept here until it does (`_store_unsaved`)."""
         run = ctx.run
+        self._waiting.pop(run["id"], None)
+        step_status = "completed" if status == "completed" else _step_status(status)
         run["status"] = status
         run.update(fields)
         stamp = {"completed": "completed_at", "failed": "failed_at", "cancelled": "cancelled_at"}.get(status)
@@ -152,7 +171,24 @@ class RunManager:
         run["usage"] = ctx.usage()
         run["required_action"] = None
         run["expires_at"] = None  # as the hosted API: a run that ended can no longer expire
-        await self._save_run(ctx.store, run, f"thread.run.{status}")
+        try:
+            await ctx.close_open_work(step_status, fields.get("last_error"))
+            await ctx.store.put(run)
+        except StorageError as exc:
+            log.error("run %s ended %s, but its end can't be stored yet: %s", run["id"], status, exc.__cause__ or exc)
+            self._unsaved[run["id"]] = (ctx, step_status, fields.get("last_error"))
+        self.bus.publish(run["id"], f"thread.run.{status}", run)
+
+    async def _store_unsaved(self) -> None:
+        """Store the ends of runs the storage failed to keep, oldest first, while it works again."""
+        for run_id, (ctx, step_status, last_error) in list(self._unsaved.items()):
+            try:
+                await ctx.close_open_work(step_status, last_error)
+                await ctx.store.put(ctx.run)
+            except StorageError:
+                return
+            del self._unsaved[run_id]
+            log.info("run %s: its end is stored now", run_id)
 
     async def _require_action(self, ctx: RunContext) -> None:
         run = ctx.run
@@ -217,18 +253,24 @@ class RunManager:
         run["status"] = "queued"
         run["required_action"] = None
         await self._save_run(ctx.store, run, "thread.run.queued")
-        self._schedule(run["id"], project)
+        self._schedule(run, project)
         return run
 
     # ---- expiry and recovery -----------------------------------------------------------------
 
     async def _expiry_loop(self) -> None:
+        """Twice a second: expire waiting runs past their time, and store the run ends the storage failed to keep."""
         while True:
             await asyncio.sleep(0.5)
             now = time.time()
             for run_id, (expires_at, project) in list(self._waiting.items()):
                 if expires_at <= now:
-                    await self._expire(run_id, project)
+                    try:
+                        await self._expire(run_id, project)
+                    except StorageError as exc:
+                        log.error("run %s can't expire yet: %s", run_id, exc.__cause__ or exc)
+                        self._waiting.setdefault(run_id, (expires_at, project))
+            await self._store_unsaved()
 
     async def _expire(self, run_id: str, project: str) -> None:
         self._waiting.pop(run_id, None)

@@ -1,11 +1,21 @@
-"""File bytes in a local directory (`files/` in the data dir): one file per file id; streamed writes are atomic."""
+"""File bytes in a local directory (`files/` in the data dir): one file per file id; streamed writes are atomic.
+
+A write goes to `ID.part` and is renamed when complete. A server killed mid-write leaves its `.part`
+behind: opening the directory removes them (only the server holding the data dir's lock opens it).
+A full disk or an I/O error comes out as a storage error (`errors.py`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+
+from .errors import from_os_error
+
+PARTIAL_SUFFIX = ".part"
 
 
 class FileDir:
@@ -14,26 +24,47 @@ class FileDir:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        for leftover in root.glob("*" + PARTIAL_SUFFIX):
+            leftover.unlink(missing_ok=True)
 
     def path(self, file_id: str) -> Path:
         return self.root / file_id
 
     async def write(self, file_id: str, chunks: AsyncIterator[bytes]) -> int:
         final = self.path(file_id)
-        partial = final.with_name(final.name + ".part")
+        partial = final.with_name(final.name + PARTIAL_SUFFIX)
         size = 0
         try:
-            with open(partial, "wb") as out:
-                async for chunk in chunks:
-                    out.write(chunk)
-                    size += len(chunk)
-            os.replace(partial, final)
+            with _storage_errors():
+                with open(partial, "wb") as out:
+                    async for chunk in chunks:
+                        out.write(chunk)
+                        size += len(chunk)
+                os.replace(partial, final)
         finally:
             partial.unlink(missing_ok=True)
         return size
 
     async def copy_in(self, file_id: str, source: Path) -> None:
-        shutil.copyfile(source, self.path(file_id))
+        target = self.path(file_id)
+        try:
+            with _storage_errors():
+                shutil.copyfile(source, target)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
 
     async def delete(self, file_id: str) -> None:
         self.path(file_id).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A full disk or an I/O error as a StorageError; other OSErrors (a missing source file) as they are."""
+    try:
+        yield
+    except OSError as exc:
+        error = from_os_error(exc)
+        if error is None:
+            raise
+        raise error from exc

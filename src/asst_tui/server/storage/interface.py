@@ -10,6 +10,9 @@ in its JSON. `ProjectStores.project(name)` is the `ObjectStore` of one project: 
 only that project's objects, and what it inserts belongs to that project. Nothing else reaches objects.
 The chunk index and the file bytes know no projects: they are reached by (vector store, file) pairs and
 file ids that were first found in a project's `ObjectStore`.
+When the storage itself fails (a full disk, a locked database, an I/O error) a method raises one of the
+storage errors of `errors.py`, never a driver's own exception; objects it is given are stored as
+`core.storable` allows (repaired in place when they hold what no store can keep).
 """
 
 from __future__ import annotations

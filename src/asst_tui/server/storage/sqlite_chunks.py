@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .interface import Hit
 from .search_terms import query_terms
+from .sqlite_errors import translated
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
@@ -52,9 +53,10 @@ class SqliteChunkIndex:
     """Chunks by (vector store, file); `search` ranks them for a query."""
 
     def __init__(self, path: Path) -> None:
-        self._writer = self._connect(path)
-        self._writer.executescript(SCHEMA)
-        self._reader = self._connect(path)
+        with translated():
+            self._writer = self._connect(path)
+            self._writer.executescript(SCHEMA)
+            self._reader = self._connect(path)
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
         self._closed = False
@@ -77,7 +79,7 @@ class SqliteChunkIndex:
 
     def _replace(self, vector_store_id: str, file_id: str, chunks: Iterable[str]) -> int:
         rows = ((vector_store_id, file_id, i, text) for i, text in enumerate(chunks))
-        with self._write_lock:
+        with self._write_lock, translated():
             self._check_open()
             with self._writer:
                 self._writer.execute("BEGIN")
@@ -93,7 +95,7 @@ class SqliteChunkIndex:
         if not clauses:
             raise ValueError("name a vector store, a file or both")
         where = " AND ".join(f"{column} = ?" for column, _ in clauses)
-        with self._write_lock:
+        with self._write_lock, translated():
             self._check_open()
             self._writer.execute(f"DELETE FROM chunks WHERE {where}", [v for _, v in clauses])
 
@@ -101,7 +103,7 @@ class SqliteChunkIndex:
         return await asyncio.to_thread(self._indexed)
 
     def _indexed(self) -> set[tuple[str, str]]:
-        with self._read_lock:
+        with self._read_lock, translated():
             self._check_open()
             return set(self._reader.execute("SELECT DISTINCT vector_store_id, file_id FROM chunks").fetchall())
 
@@ -116,7 +118,7 @@ class SqliteChunkIndex:
             WHERE chunks_fts MATCH ? AND c.vector_store_id || '/' || c.file_id IN (SELECT value FROM json_each(?))
             ORDER BY bm25(chunks_fts) LIMIT ?
         """
-        with self._read_lock:
+        with self._read_lock, translated():
             self._check_open()
             rows = self._reader.execute(sql, (_match(terms), json.dumps(keys), limit * 2 + 10)).fetchall()
             found = self._terms_found(terms, [row[0] for row in rows])

@@ -2,22 +2,44 @@
 
 The schema is versioned (`PRAGMA user_version`): opening a database brings it to the current version
 in one transaction per step, and a database newer than this code is refused rather than misread.
+Every call's SQLite failures come out as the storage errors of `errors.py`. Objects are written as
+`storable_json` (a lone surrogate, NUL or NaN is repaired first, so no answer ever fails on stored data),
+and a migration step repairs the rows an older server stored with them.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..core.projects import DEFAULT_PROJECT
+from ..core.storable import first_unstorable, storable_json
 from .interface import Fields
+from .sqlite_errors import translated
 
-# Step i brings a database from user_version i to i + 1. Databases from before versioning are at 0 and
-# already have step 1's table (hence IF NOT EXISTS); their objects fall to the default project in step 2.
-MIGRATIONS: list[list[str]] = [
+BUSY_TIMEOUT_S = 0.5  # calls run inline: a database locked by another program stalls the server at most this long
+# Rows an older server may have stored badly: it escaped every non-ASCII character (so a lone surrogate
+# shows as \ud8xx-\udfxx, NUL as \u0000) and wrote NaN and infinities as bare words.
+SUSPECT_ROWS = "SELECT seq, data FROM objects WHERE data GLOB '*\\u*' OR data GLOB '*NaN*' OR data GLOB '*Infinity*'"
+
+
+def repair_unstorable(db: sqlite3.Connection) -> None:
+    """Rewrite the rows holding what no store can keep (lone surrogates, NUL, NaN) as storable JSON."""
+    for seq, data in db.execute(SUSPECT_ROWS).fetchall():
+        obj = json.loads(data)
+        if first_unstorable(obj, sys.maxsize) is not None:
+            db.execute("UPDATE objects SET data = ? WHERE seq = ?", (storable_json(obj), seq))
+
+
+# Step i brings a database from user_version i to i + 1: SQL statements, or a function of the connection.
+# Databases from before versioning are at 0 and already have step 1's table (hence IF NOT EXISTS); their
+# objects fall to the default project in step 2.
+MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     [
         """CREATE TABLE IF NOT EXISTS objects (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -32,6 +54,7 @@ MIGRATIONS: list[list[str]] = [
         f"ALTER TABLE objects ADD COLUMN project TEXT NOT NULL DEFAULT '{DEFAULT_PROJECT}'",
         "CREATE INDEX objects_by_project ON objects (project, kind, seq)",
     ],
+    [repair_unstorable],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -52,7 +75,10 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
         with db:
             db.execute("BEGIN IMMEDIATE")
             for statement in MIGRATIONS[step]:
-                db.execute(statement)
+                if callable(statement):
+                    statement(db)
+                else:
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version = {step + 1}")
 
 
@@ -60,21 +86,22 @@ class SqliteProjects:
     """The ProjectStores on one SQLite connection; its calls run inline (local and fast), one at a time."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            migrate(self._db, path)
-        except BaseException:
-            self._db.close()
-            raise
+        with translated():
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                migrate(self._db, path)
+            except BaseException:
+                self._db.close()
+                raise
         self._lock = threading.RLock()
 
     def project(self, name: str) -> SqliteObjectStore:
         return SqliteObjectStore(self._db, self._lock, name)
 
     async def names(self) -> list[str]:
-        with self._lock:
+        with self._lock, translated():
             return [row[0] for row in self._db.execute("SELECT DISTINCT project FROM objects ORDER BY project")]
 
     async def close(self) -> None:
@@ -91,31 +118,33 @@ class SqliteObjectStore:
         self.project = project
 
     async def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
-        with self._lock:
+        data = storable_json(obj)
+        with self._lock, translated():
             self._db.execute(
                 "INSERT INTO objects (id, kind, parent, data, project) VALUES (?, ?, ?, ?, ?)",
-                (key or obj["id"], kind, parent, json.dumps(obj), self.project),
+                (key or obj["id"], kind, parent, data, self.project),
             )
         return obj
 
     async def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
-        with self._lock:
-            self._db.execute("UPDATE objects SET data = ? WHERE id = ? AND project = ?", (json.dumps(obj), key or obj["id"], self.project))
+        data = storable_json(obj)
+        with self._lock, translated():
+            self._db.execute("UPDATE objects SET data = ? WHERE id = ? AND project = ?", (data, key or obj["id"], self.project))
         return obj
 
     async def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
-        with self._lock:
+        with self._lock, translated():
             row = self._db.execute("SELECT data, parent FROM objects WHERE id = ? AND kind = ? AND project = ?", (object_id, kind, self.project)).fetchone()
         if row is None or (parent is not None and row[1] != parent):
             return None
         return json.loads(row[0])
 
     async def delete(self, object_id: str) -> None:
-        with self._lock:
+        with self._lock, translated():
             self._db.execute("DELETE FROM objects WHERE id = ? AND project = ?", (object_id, self.project))
 
     async def delete_tree(self, root_id: str) -> None:
-        with self._lock, self._db:
+        with self._lock, translated(), self._db:
             self._db.execute("BEGIN")
             if self._db.execute("SELECT 1 FROM objects WHERE id = ? AND project = ?", (root_id, self.project)).fetchone() is None:
                 return
@@ -128,7 +157,7 @@ class SqliteObjectStore:
             self._db.execute("DELETE FROM objects WHERE id = ? AND project = ?", (root_id, self.project))
 
     async def children(self, kind: str, parent: str) -> list[dict[str, Any]]:
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(
                 "SELECT data FROM objects WHERE kind = ? AND parent = ? AND project = ? ORDER BY seq", (kind, parent, self.project)
             ).fetchall()
@@ -136,7 +165,7 @@ class SqliteObjectStore:
 
     async def select(self, kind: str, where: Fields | None = None) -> list[dict[str, Any]]:
         clauses, args = _field_clauses(where or {})
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(
                 f"SELECT data FROM objects WHERE kind = ? AND project = ? {''.join(' AND ' + c for c in clauses)} ORDER BY seq",
                 (kind, self.project, *args),
@@ -149,7 +178,7 @@ class SqliteObjectStore:
             f"SELECT json_extract(data, '$.{by}'), COUNT(*), TOTAL(json_extract(data, '$.{total}')) FROM objects "
             f"WHERE kind = ? AND parent = ? AND project = ? {''.join(' AND ' + c for c in clauses)} GROUP BY 1"
         )
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(sql, (kind, parent, self.project, *args)).fetchall()
         return {value: (count, int(size)) for value, count, size in rows}
 
@@ -188,7 +217,7 @@ class SqliteObjectStore:
                 reverse = True
         ascending = (not desc) != reverse
         sql = f"SELECT data FROM objects WHERE {' AND '.join(clauses)} ORDER BY seq {'ASC' if ascending else 'DESC'} LIMIT ?"
-        with self._lock:
+        with self._lock, translated():
             rows = self._db.execute(sql, (*args, limit + 1)).fetchall()
         items = [json.loads(r[0]) for r in rows[:limit]]
         if reverse:
@@ -196,7 +225,7 @@ class SqliteObjectStore:
         return items, len(rows) > limit
 
     def _seq(self, object_id: str) -> int | None:
-        with self._lock:
+        with self._lock, translated():
             row = self._db.execute("SELECT seq FROM objects WHERE id = ? AND project = ?", (object_id, self.project)).fetchone()
         return row[0] if row else None
 
