@@ -11,7 +11,6 @@ import openai
 
 from asst_tui.config import load_config
 from asst_tui.tui.app import AsstApp
-from asst_tui.tui.widgets.chat_message import MessageView
 
 SIZE = (120, 36)
 
@@ -75,7 +74,7 @@ async def tool_prompt(pilot) -> None:
 
 def notes(app: AsstApp) -> list[str]:
     """What asst-tui itself said in the chat pane (errors, hints, the welcome)."""
-    return [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+    return [entry.source for entry in app.chat.entries if entry.role == "note"]
 
 
 def notifications(app: AsstApp) -> list[str]:
@@ -83,7 +82,7 @@ def notifications(app: AsstApp) -> list[str]:
 
 
 def assistant_texts(app: AsstApp) -> list[str]:
-    return [view.source for view in app.chat.query(MessageView) if view.role == "assistant"]
+    return [entry.source for entry in app.chat.entries if entry.role == "assistant"]
 
 
 def sdk_client(app: AsstApp) -> openai.AsyncOpenAI:
