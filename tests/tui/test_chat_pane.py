@@ -115,6 +115,8 @@ async def test_a_reply_can_be_selected_and_copied_with_the_mouse() -> None:
         await pilot.mouse_up(offset=(40, bottom))
         await pilot.pause(0.1)
         assert app.screen.get_selected_text() == "First line of the reply.\n\nSecond paragraph, kept as shown."
+        await pilot.press("ctrl+c")
+        assert app.clipboard == "First line of the reply.\n\nSecond paragraph, kept as shown."
 
 
 def test_the_line_budget_drops_the_least_recently_shown_lines_and_keeps_heights() -> None:

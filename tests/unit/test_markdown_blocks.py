@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from rich.console import Console
 from rich.markdown import Markdown
@@ -64,3 +67,15 @@ def test_streamed_text_ends_in_the_same_blocks(chunk: int) -> None:
     entry.complete()
     assert entry.source == source
     assert [block.source for block in entry.blocks] == split_blocks(source)
+
+
+def test_warm_up_compiles_the_python_lexer_before_the_first_code_block() -> None:
+    probe = (
+        "from pygments.lexers.python import PythonLexer\n"
+        "assert '_tokens' not in PythonLexer.__dict__\n"
+        "from asst_tui.tui.markdown_lines import warm_up\n"
+        "warm_up()\n"
+        "assert '_tokens' in PythonLexer.__dict__\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

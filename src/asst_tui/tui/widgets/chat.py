@@ -16,34 +16,32 @@ reaches the top, and rendered in idle moments, so reaching the top shows ready l
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
-from textual.geometry import Offset, Region, Size, Spacing
-from textual.layout import DockArrangeResult, WidgetPlacement
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
-from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
 from ..file_names import fetch_names
-from ..inline_images import ImagePreview
-from ..markdown_lines import render_block
+from ..markdown_lines import render_block, warm_up
 from ..message_format import cited_file_ids, render_message
-from .chat_entry import BODY, GAP, ROLE, Block, Entry
+from .chat_entry import Block, Entry
+from .chat_file_rows import FileRows
 from .chat_lines import Anchor, EntryList, LineBudget
-from .chat_message import ROLE_LABELS, clock, file_slots, file_widgets
-from .chat_paint import BODY_INSET, RowStyles, blank_strip, body_strip, line_text, role_strip
+from .chat_message import file_slots
+from .chat_paint import BODY_INSET, PaintedLines, RowStyles
 
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
-WAIT_PER_COST = 1  # after a streamed frame, wait at least as long as its CPU time: the reader and keys get half
+WAIT_PER_COST = 1  # between streamed frames, at least as long as a frame's CPU time: the reader and keys get half
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 SLICE_SECONDS = 0.004  # rendering done at a time in idle moments (a key waits at most this long for it)
 IDLE_GAP = 0.02  # between idle slices
 AHEAD_SCREENS = 3  # render this many screens above the view (and one below) ahead of the user
 OLDER_SCREENS = 3  # ask for the older page when the top of what is loaded is this close
-WIDGET_SCREENS = 1  # mount the file widgets of messages this close to the view
 
 
 def entry_for(message: dict[str, Any]) -> Entry:
@@ -52,7 +50,17 @@ def entry_for(message: dict[str, Any]) -> Entry:
                  list(rendered.files))
 
 
-class ChatView(ScrollView, can_focus=True):
+_warming: list[threading.Thread] = []
+
+
+def _warm_up_once() -> None:
+    """Compile Markdown's lexers in a thread, once per process, after the first frame (not on its critical path)."""
+    if not _warming:
+        _warming.append(threading.Thread(target=warm_up, name="asst-tui-warm-up", daemon=True))
+        _warming[0].start()
+
+
+class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
     """The open thread's messages (see the module's docstring)."""
 
     COMPONENT_CLASSES = {
@@ -97,6 +105,7 @@ class ChatView(ScrollView, can_focus=True):
         self._code_theme = "monokai"
         self._row_styles: dict[tuple[str, str], RowStyles] = {}
         self._placed: list[Entry] = []  # entries whose file widgets are mounted
+        self._painting: tuple[int, int] | None = None  # while a frame is painted: the width and the first line shown
 
     @property
     def is_container(self) -> bool:
@@ -109,6 +118,7 @@ class ChatView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._restyle, init=True)
+        self.call_after_refresh(_warm_up_once)
 
     # --- geometry -----------------------------------------------------------------------------
 
@@ -132,8 +142,11 @@ class ChatView(ScrollView, can_focus=True):
     def _place(self, anchor: Anchor | None) -> None:
         """Set the scroll offset so the anchor keeps its row (or the end stays in view), without an extra frame."""
         total = self._list.total
-        if self.virtual_size.height != total or self.virtual_size.width != self._viewport.width:
-            self.virtual_size = Size(self._viewport.width, total)
+        size = Size(self._viewport.width, total)
+        if size != self.virtual_size:  # set without a layout of the screen (the scrollbar is told itself)
+            self.set_reactive(Widget.virtual_size, size)
+            scrollbar = self.vertical_scrollbar
+            scrollbar.window_virtual_size, scrollbar.window_size = total, self._viewport.height
         bottom = max(0, total - self._viewport.height)
         if anchor is None:
             target = bottom
@@ -154,8 +167,12 @@ class ChatView(ScrollView, can_focus=True):
         if self._placed:
             self._refresh_scroll()
 
-    def _settle(self, anchor: Anchor | None) -> None:
-        """After a change: render what the view shows that is still estimated, keep the anchor, repaint."""
+    def _settle(self, anchor: Anchor | None, repaint: bool = True) -> None:
+        """After a change: render what the view shows that is still estimated, keep the anchor, repaint.
+
+        Without `repaint` (the change is below the view) only the scrollbar is repainted, unless what is
+        shown had to be rendered.
+        """
         self._sync_width()
         self._place(anchor)
         for _ in range(16):  # rendering changes heights, which can bring more into view
@@ -163,9 +180,13 @@ class ChatView(ScrollView, can_focus=True):
             rendered = self._list.fill(top, top + self._viewport.height, self._render)
             if not (self._place_widgets() or rendered):
                 break
+            repaint = True
             self._place(anchor)
         self._budget.trim()
-        self.refresh(layout=bool(self._placed))
+        if repaint:
+            self.refresh(layout=bool(self._placed))
+        else:
+            self.vertical_scrollbar.refresh()
         self._want_idle()
 
     def _sync_width(self) -> None:
@@ -183,141 +204,27 @@ class ChatView(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         if self._viewport.width - BODY_INSET != self._list.width:  # resized: re-wrap what is shown first
             self._settle(self._anchor())
-        return super().render_lines(crop)
+        self._painting = (self._viewport.width, round(self.scroll_y) - self._top_pad())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = None
 
     def on_resize(self) -> None:
         self._settle(self._anchor())
 
-    # --- painting -----------------------------------------------------------------------------
-
-    def _styles(self, entry: Entry) -> RowStyles:
-        key = (entry.role, entry.severity)
-        styles = self._row_styles.get(key)
-        if styles is None:
-            role = entry.role if entry.role in ROLE_LABELS else "assistant"
-            kind = entry.severity or role
-            component = self.get_component_rich_style
-            styles = self._row_styles[key] = RowStyles(
-                self.rich_style, component(f"chat--label-{role}"),
-                component(f"chat--bar-{kind}"), component(f"chat--body-{kind}"),
-            )
-        return styles
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._row_styles = {}
-
-    def _restyle(self) -> None:
-        """Code blocks are coloured for a dark or a light theme: render them again (their heights stay)."""
-        code_theme = "monokai" if self.app.current_theme.dark else "friendly"
-        if code_theme != self._code_theme:
-            self._code_theme = code_theme
-            for entry in self._list.entries:
-                for block in entry.blocks:
-                    block.lines = None
-            self._budget.clear()
-        self._row_styles = {}
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        width = self._viewport.width
-        line = round(self.scroll_y) + y - self._top_pad()
-        if not 0 <= line < self._list.total:
-            return blank_strip(self.rich_style, width, line)
-        position = self._list.at(line)
-        entry = self._list.entries[position]
-        kind, value = entry.line(line - self._list.top(position), self._render)
-        selection = self.text_selection
-        span = selection.get_span(line) if selection is not None else None
-        selected = self.screen.get_component_rich_style("screen--selection") if span is not None else None
-        styles = self._styles(entry)
-        if kind == ROLE:
-            return role_strip(styles, ROLE_LABELS.get(entry.role, entry.role), clock(entry.created_at), width, line, span, selected)
-        if kind == BODY:
-            return body_strip(styles, value, width, line, span, selected)
-        if kind == GAP:
-            return body_strip(styles, None, width, line, None, None)
-        return blank_strip(self.rich_style, width, line)
-
-    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
-        """The selected text: what the selected lines show (messages' text as rendered, role lines included)."""
-        total = self._list.total
-        first = 0 if selection.start is None else selection.start.y
-        last = total - 1 if selection.end is None else min(total - 1, selection.end.y)
-        texts = []
-        for line in range(max(0, first), last + 1):
-            position = self._list.at(line)
-            entry = self._list.entries[position]
-            kind, value = entry.line(line - self._list.top(position), self._render)
-            if kind == ROLE:
-                stamp = clock(entry.created_at)
-                text = ROLE_LABELS.get(entry.role, entry.role) + (f"  {stamp}" if stamp else "")
-            else:
-                text = line_text(value) if kind == BODY else ""
-            start, end = selection.get_span(line) or (0, 0)
-            texts.append(text[start:] if end < 0 else text[start:end])
-        return "\n".join(texts), "\n"
-
-    def selection_updated(self, selection: Selection | None) -> None:
-        self.refresh()
-
-    # --- file widgets -------------------------------------------------------------------------
-
-    def _place_widgets(self) -> bool:
-        """Mount the file widgets of messages near the view (an image is fetched once it is mounted); True if any."""
-        height = self._viewport.height
-        top = round(self.scroll_y)
-        mounted = False
-        for entry, _ in self._list.between(max(0, top - WIDGET_SCREENS * height), top + (1 + WIDGET_SCREENS) * height):
-            if entry.files and not entry.widgets and entry.slot_heights:
-                entry.widgets = [widget for ref in entry.files for widget in file_widgets(ref)]
-                self._placed.append(entry)
-                self.mount_all(entry.widgets)
-                self._measure_widgets(entry)
-                mounted = True
-        return mounted
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        placements = []
-        pad = self._top_pad()
-        for entry in self._placed:
-            position = self._list.index(entry)
-            if position is None:
-                continue
-            y = pad + self._list.top(position) + entry.slots_top()
-            for widget, rows in zip(entry.widgets, entry.slot_heights):
-                placements.append(WidgetPlacement(Region(0, y, size.width, rows), Offset(), Spacing(), widget))
-                y += rows
-        return DockArrangeResult(placements, {placement.widget for placement in placements}, Spacing())
-
-    def on_image_preview_drawn(self, event: ImagePreview.Drawn) -> None:
-        """An image (or why there is none) replaced its note: give it the rows it needs."""
-        entry = next((entry for entry in self._placed if event.preview in entry.widgets), None)
-        if entry is not None:
-            anchor = self._anchor()
-            self._measure_widgets(entry)
-            self._settle(anchor)
-
-    async def _unplace(self, entries: list[Entry]) -> None:
-        widgets = [widget for entry in entries for widget in entry.widgets]
-        for entry in entries:
-            entry.widgets = []
-            if entry in self._placed:
-                self._placed.remove(entry)
-        if widgets:
-            await self.remove_children(widgets)
-
     # --- idle rendering and older pages -------------------------------------------------------
 
     def _want_idle(self) -> None:
-        if not self._idle_scheduled:
+        """Render near the view in idle slices, once no reply streams in (what the view shows is rendered at once)."""
+        if not self._idle_scheduled and not self._flush_scheduled:
             self._idle_scheduled = True
             self.set_timer(IDLE_GAP, self._idle_slice)
 
     def _idle_slice(self) -> None:
         """Render blocks near the view, nearest first, for at most SLICE_SECONDS; ask for older messages early."""
         self._idle_scheduled = False
-        if not self._list.entries or self._list.width <= 0:
+        if not self._list.entries or self._list.width <= 0 or self._flush_scheduled:
             return
         height = self._viewport.height
         top = round(self.scroll_y)
@@ -458,34 +365,41 @@ class ChatView(ScrollView, can_focus=True):
             self.set_timer(FRAME_SECONDS, self._flush_frame)
 
     def _flush_frame(self) -> None:
+        started = time.thread_time()
         self._flush_once()
-        self.call_after_refresh(self._frame_shown, time.thread_time())
+        self.call_after_refresh(self._frame_shown, started)
 
     def _frame_shown(self, started: float) -> None:
-        """Wait at least WAIT_PER_COST times that frame's CPU time (flush, layout, paint) before the next.
+        """The next frame comes FRAME_SECONDS after this one began, or WAIT_PER_COST times its cost after it ended.
 
-        Pacing frames by their cost leaves the stream reader and the keyboard their share of the loop
-        when a frame is dear (a slow machine, a huge code block being streamed); CPU time of this thread
-        rather than wall time, so waiting for the CPU while other processes run is not counted.
+        A frame's cost is this thread's CPU time from the flush to the painted frame (the stream reader's
+        turns in between included; waiting for the CPU while other processes run is not). Pacing by it
+        leaves the stream reader and the keyboard their share of the loop when a frame is dear (a slow
+        machine, a huge code block being streamed).
         """
         if self._pending:
-            self.set_timer(max(FRAME_SECONDS, WAIT_PER_COST * (time.thread_time() - started)), self._flush_frame)
+            cost = time.thread_time() - started
+            self.set_timer(max(FRAME_SECONDS - cost, WAIT_PER_COST * cost), self._flush_frame)
         else:
             self._flush_scheduled = False
+            self._want_idle()  # what streamed past the view is rendered now
 
     def _flush_once(self) -> None:
         """Append everything queued since the last frame, one append per message."""
         pending, self._pending = self._pending, {}
         anchor = self._anchor()
-        changed = False
+        bottom = round(self.scroll_y) + self._viewport.height
+        changed = shown = False
         for message_id, parts in pending.items():
             entry = self._by_id.get(message_id)
-            if entry is not None:
+            position = None if entry is None else self._list.index(entry)
+            if position is not None:
+                shown = shown or self.following or self._list.top(position) < bottom
                 entry.append("".join(parts))
                 self._list.changed(entry)
                 changed = True
         if changed:
-            self._settle(anchor)
+            self._settle(anchor, repaint=shown)
 
     def flush(self) -> None:
         """Put everything queued on the screen now."""
