@@ -165,7 +165,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         self.set_reactive(Widget.scroll_target_y, y)
         self.vertical_scrollbar.position = y
         if self._placed:
-            self._refresh_scroll()
+            self.refresh(layout=True)  # the file widgets move with the text
 
     def _settle(self, anchor: Anchor | None, repaint: bool = True) -> None:
         """After a change: render what the view shows that is still estimated, keep the anchor, repaint.
@@ -260,7 +260,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if self._placed:
-            self._refresh_scroll()
+            self.refresh(layout=True)  # the file widgets move with the text
         if new >= self.max_scroll_y or (new > old and new >= self.max_scroll_y - FOLLOW_SLACK):
             self.following = True
         elif new < old:
