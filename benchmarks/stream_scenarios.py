@@ -19,10 +19,11 @@ import openai
 from asst_tui.client.events import MessageStarted, TextDelta
 from asst_tui.server import ServerConfig, spawn_server
 from asst_tui.tui.app import AsstApp
-from asst_tui.tui.widgets.chat_message import MessageView
+from asst_tui.tui.widgets.chat_entry import Entry
 
 from .baseline_app import BaselineChat
 from .fixtures import idle, ready, submit, wait_until
+from .probes import rss_mb
 from .stream_measure import StreamWatch
 
 SETTLE_WAIT = 0.5  # seconds the view is left alone after the run ends, to see it settle
@@ -65,17 +66,23 @@ async def floor(words: int) -> dict[str, float]:
     }
 
 
-async def asst(app: AsstApp, words: int) -> dict[str, float]:
-    """asst-tui's real path: its embedded server, SDK stream, client events, run flow and chat pane."""
+async def asst(app: AsstApp, words: int, idle_wait: float = 0.0) -> dict[str, float]:
+    """asst-tui's real path: its embedded server, SDK stream, client events, run flow and chat pane.
+
+    With `idle_wait`, also the app process's resident memory before the reply, once it settled, and after
+    `idle_wait` seconds of idle (when the GC policy's idle collection has run).
+    """
     await ready(app)
+    await asyncio.sleep(idle_wait)  # the startup's garbage collected at idle, as it would be before a reply
+    rss_before = rss_mb()
     backend = app.connection.backend
     started: list[str] = []
     chars = 0
-    view: list[MessageView] = []
+    view: list[Entry] = []
 
-    def reply() -> MessageView | None:
+    def reply() -> Entry | None:
         if not view and started:
-            view.extend(v for v in app.chat.query(MessageView) if v.message_id == started[0])
+            view.extend(entry for entry in app.chat.entries if entry.message_id == started[0])
         return view[0] if view else None
 
     chat = app.chat
@@ -100,7 +107,12 @@ async def asst(app: AsstApp, words: int) -> dict[str, float]:
         await asyncio.sleep(SETTLE_WAIT)
     finally:
         backend.stream_run = original
-    return watch.result(chars)
+    result = watch.result(chars)
+    if idle_wait:
+        result["rss_before_mb"], result["rss_after_mb"] = rss_before, rss_mb()
+        await asyncio.sleep(idle_wait)
+        result["rss_idle_mb"] = rss_mb()
+    return result
 
 
 async def baseline(app: BaselineChat, words: int) -> dict[str, float]:

@@ -1,5 +1,7 @@
 """Benchmark 1: streaming render throughput of `/lorem N` at zero delay, headless and under a real pty,
-against the raw SDK (the floor) and the baseline Markdown.get_stream() view, all in the same run.
+against the raw SDK (the floor) and the baseline Markdown.get_stream() view, all in the same run; and 1b:
+asst-tui's frame gaps, settle, rate and memory on replies of 2,000, 20,000 and 100,000 words side by side
+(a frame should cost the same however long the reply).
 
     python -m benchmarks.streaming [--quick]
 """
@@ -22,12 +24,15 @@ from .stream_measure import __doc__ as DEFINITIONS
 VARIANTS = ("floor", "asst-tui headless", "baseline headless", "asst-tui pty", "baseline pty")
 
 
-async def headless(kind: str, words: int) -> dict[str, float]:
-    """One streamed reply in an app run headless (App.run_test)."""
-    app = make_app() if kind == "asst" else BaselineChat()
-    scenario = stream_scenarios.asst if kind == "asst" else stream_scenarios.baseline
+async def headless(kind: str, words: int, idle_wait: float = 0.0) -> dict[str, float]:
+    """One streamed reply in an app run headless (App.run_test); asst-tui's memory too with `idle_wait`."""
+    if kind == "asst":
+        app = make_app()
+        async with app.run_test(size=SIZE) as _pilot:
+            return await stream_scenarios.asst(app, words, idle_wait)
+    app = BaselineChat()
     async with app.run_test(size=SIZE) as _pilot:
-        return await scenario(app, words)
+        return await stream_scenarios.baseline(app, words)
 
 
 def in_pty(kind: str, words: int) -> dict[str, float]:
@@ -53,7 +58,66 @@ def one_round(words: int) -> dict[str, dict[str, float]]:
     return results
 
 
+LENGTHS = (2_000, 20_000, 100_000)
+QUICK_LENGTHS = (2_000, 5_000, 20_000)
+IDLE_WAIT = 5.0  # seconds: longer than the GC policy's IDLE_SECONDS, so its idle collection has run
+
+
+def length_round(words: int) -> dict[str, dict[str, float]]:
+    """The floor and asst-tui (headless, with its memory, and in a pty) on one reply of `words` words."""
+    results = {"floor": run_isolated("stream_scenarios:floor", words),
+               "headless": run_isolated("streaming:headless", "asst", words, IDLE_WAIT)}
+    with bench_home():
+        results["pty"] = in_pty("asst", words)
+    return results
+
+
+def by_length(quick: bool) -> Table:
+    """Benchmark 1b: per-frame cost against the reply's length, the lengths side by side."""
+    lengths, rounds = (QUICK_LENGTHS, 1) if quick else (LENGTHS, 3)
+    runs = {words: [length_round(words) for _ in range(rounds)] for words in lengths}
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2]
+
+    table = Table("streaming_lengths", f"1b. Frame gaps by reply length: /lorem {', '.join(f'{w:,}' for w in lengths)} "
+                                      f"at zero delay, asst-tui, {rounds} round(s) each")
+    figures = (("headless: frame gap p95", "headless", "gap_p95_ms", "ms"), ("pty: frame gap p95", "pty", "gap_p95_ms", "ms"),
+               ("headless: frame gap max", "headless", "gap_max_ms", "ms"), ("headless: settle", "headless", "settle_ms", "ms"),
+               ("pty: settle", "pty", "settle_ms", "ms"), ("headless: frames painted", "headless", "frames", "frames"),
+               ("headless: RSS before the reply", "headless", "rss_before_mb", "MB"),
+               ("headless: RSS once it settled", "headless", "rss_after_mb", "MB"),
+               ("headless: RSS after 5 s idle", "headless", "rss_idle_mb", "MB"))
+    for label, mode, key, unit in figures:
+        for words in lengths:
+            table.add(f"{label}, {words:,} words", [r[mode][key] for r in runs[words]], unit)
+    for words in lengths:
+        for mode in ("headless", "pty"):
+            rate = median([r[mode]["absorbed_rate"] / r["floor"]["absorbed_rate"] for r in runs[words]]) * 100
+            table.add(f"{mode}: rate, % of the raw SDK's, {words:,} words", [rate], "%")
+    side = {mode: " | ".join(f"{w:,} words {median([r[mode]['gap_p95_ms'] for r in runs[w]]):.0f} ms" for w in lengths)
+            for mode in ("headless", "pty")}
+    table.notes.append(f"frame gap p95, side by side: headless {side['headless']}; pty {side['pty']}")
+    for words in lengths:
+        got = runs[words]
+        for mode in ("headless", "pty"):
+            gap = median([r[mode]["gap_p95_ms"] for r in got])
+            table.check(f"{words:,} words, {mode}: frame gap p95, ms", gap, "<= 50 ms", gap <= 50)
+            settle = median([r[mode]["settle_ms"] for r in got])
+            table.check(f"{words:,} words, {mode}: settle, ms", settle, "<= 100 ms", settle <= 100)
+            rate = median([r[mode]["absorbed_rate"] / r["floor"]["absorbed_rate"] for r in got]) * 100
+            table.check(f"{words:,} words, {mode}: rate, % of the raw SDK's", rate, ">= 90 %", rate >= 90)
+        back = median([r["headless"]["rss_idle_mb"] / r["headless"]["rss_before_mb"] for r in got]) * 100 - 100
+        table.check(f"{words:,} words: RSS after 5 s idle over RSS before the reply, %", back, "<= 20 %", back <= 20)
+    return table
+
+
 def run(quick: bool) -> list[Table]:
+    return [by_reply(quick), by_length(quick)]
+
+
+def by_reply(quick: bool) -> Table:
+    """Benchmark 1: asst-tui, the raw SDK and the baseline view on one reply, headless and in a pty."""
     words, rounds = (5_000, 1) if quick else (20_000, 3)
     runs = [one_round(words) for _ in range(rounds)]
     table = Table("streaming", f"1. Streaming render throughput: /lorem {words:,} at zero delay, {rounds} round(s)")
@@ -72,7 +136,7 @@ def run(quick: bool) -> list[Table]:
             table.add(f"{variant}: bytes written to the terminal", [g["terminal_mb"] for g in got], "MB")
     judge(table, runs)
     table.notes.append(f"{runs[0]['floor']['deltas']:,} deltas per run. " + " ".join(DEFINITIONS.split()))
-    return [table]
+    return table
 
 
 def judge(table: Table, runs: list[dict[str, dict[str, Any]]]) -> None:

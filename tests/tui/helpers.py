@@ -20,7 +20,6 @@ from asst_tui.registry import Registry
 from asst_tui.session.connection import effective_profile
 from asst_tui.tui.app import AsstApp
 from asst_tui.tui.textual_compat import notifications as shown_notifications
-from asst_tui.tui.widgets.chat_message import MessageView
 
 from .shared_servers import SharedServers
 
@@ -98,7 +97,7 @@ async def tool_prompt(pilot) -> None:
 
 def notes(app: AsstApp) -> list[str]:
     """What asst-tui itself said in the chat pane (errors, hints, the welcome)."""
-    return [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+    return [entry.source for entry in app.chat.entries if entry.role == "note"]
 
 
 def notifications(app: App) -> list[str]:
@@ -143,7 +142,7 @@ def screen_text(app: App) -> str:
 
 
 def assistant_texts(app: AsstApp) -> list[str]:
-    return [view.source for view in app.chat.query(MessageView) if view.role == "assistant"]
+    return [entry.source for entry in app.chat.entries if entry.role == "assistant"]
 
 
 def sdk_client(app: AsstApp) -> openai.AsyncOpenAI:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from asst_tui.tui.widgets.chat_message import MessageView
 from asst_tui.tui.widgets.tool_calls import CodeCallView
 
 from .helpers import (
@@ -30,7 +29,7 @@ async def test_first_run_creates_demo_assistant_thread_and_welcome(home):
         assert function["name"] == "get_current_temperature"
         assert set(function["parameters"]["properties"]) == {"location", "unit"}
         assert [entry.id for entry in app.registry.threads(app.identity)] == [app.thread_id]
-        notes = [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+        notes = [entry.source for entry in app.chat.entries if entry.role == "note"]
         assert notes and "/lorem" in notes[0]
 
 
@@ -54,7 +53,7 @@ async def test_typing_before_the_backend_is_ready_sends_once_connected(home):
         await pilot.press("enter")  # the very first frame: nothing is connected yet
         await ready(pilot)
         await run_done(pilot)
-        users = [view.source for view in app.chat.query(MessageView) if view.role == "user"]
+        users = [entry.source for entry in app.chat.entries if entry.role == "user"]
         assert users == ["hello early"]
         assert "hello early" in assistant_texts(app)[0]
 
@@ -121,7 +120,7 @@ async def test_unreachable_server_keeps_the_draft_and_says_what_to_do(home):
     app = make_app(base_url="http://127.0.0.1:9/v1")
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.offline, what="offline")
-        notes = [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+        notes = [entry.source for entry in app.chat.entries if entry.role == "note"]
         assert any("Can't reach" in note and "base\\_url" in note for note in notes)
         await send(pilot, "keep me")
         assert app.prompt.text == "keep me"

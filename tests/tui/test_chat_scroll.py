@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from asst_tui.tui.thread_actions import PAGE_SIZE
-from asst_tui.tui.widgets.chat_message import MessageView
+import re
 
-from .helpers import SIZE, assistant_texts, make_app, ready, run_done, sdk_client, send, wait_for, write_config
+from asst_tui.tui.thread_actions import PAGE_SIZE
+
+from .helpers import SIZE, assistant_texts, make_app, ready, run_done, screen_text, sdk_client, send, wait_for, write_config
+
 
 
 def at_end(chat) -> bool:
@@ -26,8 +28,10 @@ async def test_a_short_thread_sits_at_the_bottom_and_a_long_reply_is_followed_to
         await pilot.pause(0.1)
         chat = app.chat
         assert chat.scroll_y == 0  # Textual's anchor() made this negative (textual#6652)
-        [welcome] = chat.children
-        assert welcome.region.bottom >= chat.content_region.bottom - 1  # next to the prompt, no gap below
+        [welcome] = chat.entries
+        rows = [chat.render_line(y).text.strip() for y in range(chat.scrollable_content_region.height)]
+        assert not rows[0] and rows[-1] == "" and rows[-2]  # next to the prompt: only its own blank line below
+        assert "command palette" in rows[-2] and "command palette" in welcome.source
         await send(pilot, "/lorem 400")
         await run_done(pilot)
         assert at_end(chat)
@@ -72,19 +76,40 @@ async def test_scrolling_to_the_top_loads_older_pages_and_keeps_the_view(home):
         chat = app.chat
 
         def shown() -> list[str]:
-            return [view.source for view in chat.query(MessageView)]
+            return [entry.source for entry in chat.entries]
 
-        await wait_for(pilot, lambda: len(shown()) == PAGE_SIZE, what="the newest page")
-        assert shown()[0] == f"message {total - PAGE_SIZE + 1}" and shown()[-1] == f"message {total}"
-        assert chat.has_older
+        def rows() -> list[str]:
+            return [chat.render_line(y).text.strip(" ▌") for y in range(chat.scrollable_content_region.height)]
+
+        await wait_for(pilot, lambda: shown() and shown()[-1] == f"message {total}", what="the newest page")
+        assert chat.has_older and len(shown()) == PAGE_SIZE
+        # the top of the page is less than three screens up: the older page is fetched before the user gets there
+        await wait_for(pilot, lambda: len(shown()) == total, what="the older page")
+        assert shown()[:2] == ["message 1", "message 2"] and not chat.has_older
         await pilot.pause(0.1)
-        assert at_end(chat)
-        first = next(view for view in chat.query(MessageView) if view.source == shown()[0])
+        assert at_end(chat) and rows()[-2] == f"message {total}"  # the view did not move meanwhile
         chat.focus()
         await pilot.press("home")
-        await wait_for(pilot, lambda: len(shown()) == total, what="the older page")
-        assert shown()[:2] == ["message 1", "message 2"]
-        assert not chat.has_older
+        await wait_for(pilot, lambda: chat.scroll_y == 0, what="the top")
         await pilot.pause(0.1)
-        assert chat.scroll_y > 0
-        assert first.region.height and abs(first.region.y - chat.content_region.y) <= 1  # the same message in view
+        assert "message 1" in rows() and not chat.following
+
+
+async def test_a_reply_is_followed_through_resizes_mid_stream(home):
+    write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 1\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        chat = app.chat
+        for size in ((80, 24), (200, 60)):
+            await send(pilot, "/lorem 2500")
+            await streaming(pilot, 300)
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.2)
+            assert chat.following and at_end(chat)
+            await run_done(pilot)
+            assert app.size == size and at_end(chat)
+            reply = assistant_texts(app)[-1]
+            last_words = re.findall(r"[a-z]+", reply)[-3:]
+            bottom = screen_text(app)
+            assert all(word in bottom for word in last_words)  # the end of the reply is on screen

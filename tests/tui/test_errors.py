@@ -153,9 +153,7 @@ def said(app) -> str:
 
 
 def user_messages(app) -> list[str]:
-    from asst_tui.tui.widgets.chat_message import MessageView
-
-    return [view.source for view in app.chat.query(MessageView) if view.role == "user"]
+    return [entry.source for entry in app.chat.entries if entry.role == "user"]
 
 
 ERRORS = [  # (status, what the user is told happened, what to do)

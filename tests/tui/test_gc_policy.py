@@ -1,8 +1,10 @@
-"""Full garbage collections run when the app is idle, and when the old generation passes the bound even while busy."""
+"""Full garbage collections run when the app is idle, and when the old generation passes the bound even while busy;
+survivors are frozen after each, and frozen garbage goes at the idle collection."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -51,10 +53,11 @@ async def test_a_full_collection_runs_once_the_app_is_idle_and_automatic_ones_ar
     assert gc.get_threshold() == thresholds  # the process gets its collector back
 
 
-async def test_the_bound_forces_full_collections_while_a_reply_streams(home, monkeypatch, full_collections):
+async def test_while_a_reply_streams_the_old_generation_is_frozen_until_the_bound_forces_a_collection(home, monkeypatch, full_collections):
     write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 1\n")
     monkeypatch.setattr(gc_policy, "IDLE_SECONDS", 3600)  # never idle during this test
     monkeypatch.setattr(gc_policy, "CHECK_SECONDS", 0.1)
+    monkeypatch.setattr(gc_policy, "BUSY_BOUND", gc_policy.NEVER)
     monkeypatch.setattr(gc_policy, "BOUND", gc_policy.NEVER)
     app = make_app()
     full_collections.app = app
@@ -63,7 +66,34 @@ async def test_the_bound_forces_full_collections_while_a_reply_streams(home, mon
         await send(pilot, "/lorem 2000")
         await run_done(pilot)
         assert not any(full_collections.during_run), "a full collection ran by itself"
-        monkeypatch.setattr(gc_policy, "BOUND", 2)
+        monkeypatch.setattr(gc_policy, "BUSY_BOUND", 2)  # the old generation is frozen instead of collected
+        frozen = gc.get_freeze_count()
         await send(pilot, "/lorem 2000")
         await run_done(pilot)
-        assert any(full_collections.during_run), "no full collection while the reply streamed"
+        assert not any(full_collections.during_run), "a full collection ran while the reply streamed"
+        assert gc.get_freeze_count() > frozen
+        monkeypatch.setattr(gc_policy, "DEFERRED_LIMIT", 2)  # but not for ever: the bound collects anyway
+        await send(pilot, "/lorem 2000")
+        await run_done(pilot)
+        assert any(full_collections.during_run), "no full collection while the reply streamed past the bound"
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+async def test_garbage_frozen_after_a_bounded_collection_is_freed_at_the_idle_one(home, monkeypatch):
+    monkeypatch.setattr(gc_policy, "IDLE_SECONDS", 0.5)
+    monkeypatch.setattr(gc_policy, "CHECK_SECONDS", 0.1)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        cycle = Cycle()
+        gone = weakref.ref(cycle)
+        frozen = gc.get_freeze_count()
+        monkeypatch.setattr(gc_policy, "BOUND", 0)  # a bounded collection at the next check: the cycle survives it
+        await wait_for(pilot, lambda: gc.get_freeze_count() > frozen, timeout=5, what="a bounded collection")
+        monkeypatch.setattr(gc_policy, "BOUND", gc_policy.NEVER)
+        del cycle
+        await wait_for(pilot, lambda: gone() is None, timeout=5, what="the frozen cycle to be collected")

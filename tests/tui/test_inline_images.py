@@ -106,6 +106,12 @@ async def test_a_missing_file_shows_the_servers_reason_as_plain_text(home, with_
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await app.chat.mount(ImagePreview("file-[bold]gone[/]"))
-        await wait_for(pilot, lambda: "file-[bold]gone[/]" in screen_text(app), what="the server's reason, literally")
-        assert "drawing the image" not in screen_text(app)
+        gone = {"type": "image_file", "image_file": {"file_id": "file-[bold]gone[/]"}}
+        await app.chat.show_messages([{"id": "msg_1", "role": "assistant", "content": [gone]}], False)
+
+        def reasons() -> list[str]:
+            return [line for line in screen_text(app).splitlines() if "gone" in line and "⤓" not in line]
+
+        await wait_for(pilot, reasons, what="the server's reason")
+        [reason] = reasons()
+        assert "file-[bold]gone[/]" in reason and "drawing the image" not in screen_text(app)  # literally: no markup, the whole id

@@ -5,14 +5,13 @@ from __future__ import annotations
 from asst_tui.registry import Registry
 from asst_tui.tui.screens.dialogs import ConfirmScreen, TextInputScreen
 from asst_tui.tui.screens.thread_switcher import ThreadSwitcher
-from asst_tui.tui.widgets.chat_message import MessageView
 from asst_tui.tui.widgets.sidebar import ThreadList
 
 from .helpers import SIZE, assistant_texts, make_app, ready, run_done, send, wait_for
 
 
 def user_texts(app) -> list[str]:
-    return [view.source for view in app.chat.query(MessageView) if view.role == "user"]
+    return [entry.source for entry in app.chat.entries if entry.role == "user"]
 
 
 def sidebar_rows(app) -> list[str]:
@@ -102,7 +101,7 @@ async def test_thread_deleted_on_the_server_is_shown_stale_not_dropped(home):
         entry = app.registry.get_thread(app.identity, doomed)
         assert entry.title == "doomed thread"
         assert any("doomed thread" in row and "gone" in row for row in sidebar_rows(app))
-        notes = [view.source for view in app.chat.query(MessageView) if view.role == "note"]
+        notes = [entry.source for entry in app.chat.entries if entry.role == "note"]
         assert any("no longer has this thread" in note for note in notes)
 
 

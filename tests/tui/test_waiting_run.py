@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from asst_tui.tui.screens.tool_outputs import ToolOutputsScreen
-from asst_tui.tui.widgets.chat_message import MessageView
 
 from .helpers import (
     SIZE,
@@ -58,7 +57,7 @@ async def test_closed_prompt_says_the_run_waits_and_f6_answers_it(home):
         await pilot.pause(0.1)
         assert app.prompt.text == "hello while it waits"  # the draft stays
         assert "F6" in notifications(app)[-1] and "Esc" in notifications(app)[-1]
-        assert [view.source for view in app.chat.query(MessageView) if view.role == "user"] == [CALL]
+        assert [entry.source for entry in app.chat.entries if entry.role == "user"] == [CALL]
         assert not any("while a run" in note for note in notes(app))  # no raw lock error
 
         await pilot.press("f6")

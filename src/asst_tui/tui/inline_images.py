@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from . import terminal_graphics
 
+PADDING_COLUMNS = 4  # ImagePreview's padding, left and right
 MAX_ROWS = 16  # an image is drawn at most this many lines high
 MAX_COLUMNS = 240  # and this many cells wide, before the pane's own width limits it
 MAX_PIXELS = 40_000_000  # larger images are not decoded at all
@@ -132,14 +133,29 @@ class ImagePreview(Widget):
             super().__init__()
             self.preview = preview
 
+    class Drawn(Message):
+        """The image (or the reason there is none) took the note's place: the preview may need other rows."""
+
+        def __init__(self, preview: ImagePreview) -> None:
+            super().__init__()
+            self.preview = preview
+
     def __init__(self, file_id: str) -> None:
         super().__init__(classes="image-preview")
         self.file_id = file_id
         self._pixels: tuple[int, int] | None = None
+        self._note = "drawing the image…"
         self.drawn: Widget | None = None  # the image widget, once drawn
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("drawing the image…"), classes="image-note")
+        yield Static(Text(self._note), classes="image-note")
+
+    def rows(self, width: int) -> int:
+        """The rows the preview takes at `width` (its padding included): the image's, or its note's."""
+        inner = max(1, width - PADDING_COLUMNS)
+        if self.drawn is not None and self._pixels is not None:
+            return fit(self._pixels, inner)[1]
+        return max(1, -(-len(self._note) // inner))
 
     def on_mount(self) -> None:
         self.post_message(self.Wanted(self))
@@ -157,11 +173,14 @@ class ImagePreview(Widget):
         self._fit()
         await self.query(".image-note").remove()
         await self.mount(self.drawn)
+        self.post_message(self.Drawn(self))
 
     def show_problem(self, reason: str) -> None:
         """Say why there is no image (the saved-file link above it still works)."""
+        self._note = f"({reason})"
         for note in self.query(".image-note").results(Static):
-            note.update(Text(f"({reason})"))
+            note.update(Text(self._note))
+        self.post_message(self.Drawn(self))
 
     def on_resize(self) -> None:
         self._fit()

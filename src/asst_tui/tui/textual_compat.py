@@ -1,30 +1,23 @@
 """Every use of a private Textual internal, in one place, each with what it works around upstream.
 
 Tested with textual 8.2.x (the range pyproject.toml pins): a Textual upgrade checks this module
-first. The app uses StylesCache; the tests and benchmarks use the rest, for what Textual offers no
+first. The app itself uses none; the tests and benchmarks use these, for what Textual offers no
 public way to do. One use stays outside: benchmarks/startup_probe.py wraps App._display itself,
 because it must import nothing of asst-tui before the app does (that is what it measures).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-# textual#6665: StylesCache.get_inner_outer, a method, is cached with lru_cache(1024), which keeps the
-# styles caches of the last 1,024 widgets (and every line they painted) alive after they are removed.
-# widgets/chat.py clears that cache when it unmounts messages.
-from textual._styles_cache import StylesCache
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.events import Event
-    from textual.geometry import Region
     from textual.notifications import Notification
     from textual.screen import Screen
-    from textual.widget import Widget
 
-__all__ = ["StylesCache", "after_each_frame", "key_events", "notifications", "visible_widgets"]
+__all__ = ["after_each_frame", "key_events", "notifications"]
 
 
 def key_events(data: str) -> list[Event]:
@@ -61,10 +54,3 @@ def after_each_frame(app: App[Any], on_frame: Callable[[Screen[Any]], None]) -> 
 
     app._display = display  # type: ignore[method-assign]
 
-
-def visible_widgets(screen: Screen[Any]) -> Mapping[Widget, tuple[Region, Region]]:
-    """The widgets the screen's last frame shows, each with its region and clip.
-
-    No upstream issue: only the private Screen._compositor knows where each widget was painted.
-    """
-    return screen._compositor.visible_widgets

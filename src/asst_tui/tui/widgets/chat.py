@@ -1,79 +1,47 @@
-"""The chat pane: the messages of one thread, a window of them mounted, with streamed text coalesced per frame.
+"""The chat pane: the open thread's messages drawn as lines (Textual's Line API), with streamed text coalesced per frame.
 
-It follows the bottom itself rather than with Textual's `anchor()`: in Textual 8.2.8 an anchored pane
-whose content is shorter than the view gets a negative scroll offset (textual#6652), and once the user
-has scrolled, scrolling back to the bottom while text streams in does not follow again (textual#6677).
-Here the pane follows while the user is at the bottom, stops when they scroll up, and follows again when
-they reach (nearly) the bottom; `AnchoredScroll` keeps the end, or the message being read, in place.
+A frame costs what is on screen, not the length of the thread or of the reply: every message is an
+`Entry` whose Markdown blocks are rendered once per width, when first shown or in idle moments near
+what is shown, and kept as compact lines (`markdown_lines`); `render_line` only looks lines up. While
+text streams in, only the last (open) block of the reply is rendered again. Until a block is rendered
+its height is an estimate, and when it turns exact the line under the user's eyes keeps its row (or the
+end stays in view while the pane follows it). Files a message offers (a link that saves, an image) are
+real widgets, placed by `arrange` on rows kept for them, so focus, Enter, clicks and pixel images work
+as anywhere else.
 
-Every message the pane has loaded is kept as an `Entry`, but at most about WINDOW of them are mounted:
-Textual lays out every mounted widget on every frame, so with 1,000-2,000 messages mounted each frame
-took 100+ ms. Scrolling to the top mounts older entries above (a page from the server once the loaded
-ones run out) and unmounts views far below; scrolling to the bottom of the window mounts the newer
-entries again and unmounts views far above. Sending a message brings the newest back (End does too).
+The pane follows the bottom while the user is at the bottom, stops when they scroll up, and follows
+again when they reach (nearly) the bottom. Older pages are asked for (`OlderWanted`) before the user
+reaches the top, and rendered in idle moments, so reaching the top shows ready lines.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
-from ..textual_compat import StylesCache
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ..file_names import fetch_names
-from ..message_format import FileRef, cited_file_ids, render_message
-from .anchored_scroll import AnchoredScroll
-from .chat_message import MessageView
+from ..markdown_lines import render_block, warm_up
+from ..message_format import cited_file_ids, render_message
+from .chat_entry import Block, Entry
+from .chat_file_rows import FileRows
+from .chat_lines import Anchor, EntryList, LineBudget
+from .chat_message import file_slots
+from .chat_paint import BODY_INSET, PaintedLines, RowStyles
 
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
-WAIT_PER_COST = 1  # after a streamed frame, wait as long as its CPU time: the stream reader and keys get half
-BATCH = 10  # messages mounted per frame, nearest to the view first: a whole page at once stalled the screen
-PAGE = 40  # messages mounted (or fetched) each time the user reaches the top or bottom of the window
-WINDOW = 60  # messages mounted at most: views beyond it, away from where the user is going, are unmounted
+WAIT_PER_COST = 1  # between streamed frames, at least as long as a frame's CPU time: the reader and keys get half
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
-
-
-@dataclass(eq=False)
-class Entry:
-    """One message in the pane, mounted or not: what it takes to build its view again."""
-
-    role: str
-    markdown: str = ""  # the text while unmounted; the view's `source` is the text while mounted
-    message_id: str | None = None
-    created_at: float | None = None
-    files: list[FileRef] = field(default_factory=list)
-    severity: str = ""
-    view: MessageView | None = None
-
-    @property
-    def source(self) -> str:
-        return self.markdown if self.view is None else self.view.source
-
-    def build(self) -> MessageView:
-        return MessageView(self.role, self.markdown, message_id=self.message_id, created_at=self.created_at,
-                           files=self.files, severity=self.severity)
-
-    def append(self, text: str) -> None:
-        if self.view is None:
-            self.markdown += text
-        else:
-            self.view.append(text)
-
-
-def forget_styles() -> None:
-    """Let go of the rendered lines of widgets that were removed.
-
-    Textual 8.2.8 caches `StylesCache.get_inner_outer`, a method, with `lru_cache(1024)`, which keeps the
-    last 1,024 widgets' styles caches alive with every line they painted (textual#6665): after scrolling
-    through 400 messages, 100,000-130,000 objects more were alive, which every full collection walks.
-    """
-    StylesCache.get_inner_outer.cache_clear()
+SLICE_SECONDS = 0.004  # rendering done at a time in idle moments (a key waits at most this long for it)
+IDLE_GAP = 0.02  # between idle slices
+AHEAD_SCREENS = 3  # render this many screens above the view (and one below) ahead of the user
+OLDER_SCREENS = 3  # ask for the older page when the top of what is loaded is this close
 
 
 def entry_for(message: dict[str, Any]) -> Entry:
@@ -82,11 +50,42 @@ def entry_for(message: dict[str, Any]) -> Entry:
                  list(rendered.files))
 
 
-class ChatView(AnchoredScroll, can_focus=True):
-    """The open thread's messages, a window of them mounted (see the module's docstring)."""
+_warming: list[threading.Thread] = []
+
+
+def _warm_up_once() -> None:
+    """Compile Markdown's lexers in a thread, once per process, after the first frame (not on its critical path)."""
+    if not _warming:
+        _warming.append(threading.Thread(target=warm_up, name="asst-tui-warm-up", daemon=True))
+        _warming[0].start()
+
+
+class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
+    """The open thread's messages (see the module's docstring)."""
+
+    COMPONENT_CLASSES = {
+        "chat--label-user", "chat--label-assistant", "chat--label-note",
+        "chat--bar-user", "chat--bar-assistant", "chat--bar-note", "chat--bar-error", "chat--bar-warning",
+        "chat--body-user", "chat--body-assistant", "chat--body-note", "chat--body-error", "chat--body-warning",
+    }
+    DEFAULT_CSS = """
+    ChatView { overflow-y: scroll; }  /* a scrollbar appearing mid-reply would re-wrap everything */
+    ChatView > .chat--label-user { color: $text-accent; text-style: bold; }
+    ChatView > .chat--label-assistant { color: $text-success; text-style: bold; }
+    ChatView > .chat--label-note { color: $text-muted; text-style: bold; }
+    ChatView > .chat--bar-user { color: $accent; }
+    ChatView > .chat--bar-assistant { color: $success; }
+    ChatView > .chat--bar-note { color: $foreground-muted; }
+    ChatView > .chat--bar-error { color: $error; }
+    ChatView > .chat--bar-warning { color: $warning; }
+    ChatView > .chat--body-user { background: $boost; }
+    ChatView > .chat--body-note { color: $text-muted; }
+    ChatView > .chat--body-error { color: $text-error; }
+    ChatView > .chat--body-warning { color: $text-warning; }
+    """
 
     class OlderWanted(Message):
-        """The user reached the top and older messages exist; `before` is the oldest loaded message id."""
+        """Older messages exist and the user is getting near them; `before` is the oldest loaded message id."""
 
         def __init__(self, before: str) -> None:
             super().__init__()
@@ -95,223 +94,240 @@ class ChatView(AnchoredScroll, can_focus=True):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.has_older = False
-        self._entries: list[Entry] = []  # chronological; the mounted ones are contiguous
+        self.following = True
+        self._list = EntryList()
+        self._budget = LineBudget()
         self._by_id: dict[str, Entry] = {}
-        self._entry_of: dict[MessageView, Entry] = {}
-        self._paging = False  # a page is being mounted (or fetched): one at a time
         self._older_before: str | None = None  # the id an OlderWanted asked for
         self._pending: dict[str, list[str]] = {}
         self._flush_scheduled = False
-        self._stick_scheduled = False
-        self._shown = 0  # times the newest were mounted afresh, so a page being mounted never lands after that
+        self._idle_scheduled = False
+        self._code_theme = "monokai"
+        self._row_styles: dict[tuple[str, str], RowStyles] = {}
+        self._placed: list[Entry] = []  # entries whose file widgets are mounted
+        self._painting: tuple[int, int] | None = None  # while a frame is painted: the width and the first line shown
+
+    @property
+    def is_container(self) -> bool:
+        return True  # the file widgets are children, placed by `arrange`
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every message loaded, oldest first."""
+        return list(self._list.entries)
 
     def on_mount(self) -> None:
-        self.watch(self.app, "theme", self._restyle, init=False)
+        self.watch(self.app, "theme", self._restyle, init=True)
+        self.call_after_refresh(_warm_up_once)
 
-    def _restyle(self) -> None:
-        for view in self.query_children(MessageView):
-            view.restyle()
+    # --- geometry -----------------------------------------------------------------------------
 
-    # --- the window ---------------------------------------------------------------------------
+    @property
+    def _viewport(self) -> Size:
+        return self.scrollable_content_region.size
+
+    def _top_pad(self) -> int:
+        """Blank rows above the first message: a short thread sits at the bottom, next to the prompt."""
+        return max(0, self._viewport.height - self._list.total)
+
+    def _render(self, block: Block) -> None:
+        width = self._list.width
+        block.take(render_block(self.app.console, block.source, width, self._code_theme), width)
+        self._budget.rendered(block)
+
+    def _anchor(self) -> Anchor | None:
+        """What the view's top line shows, to keep it there (None: the pane follows the end)."""
+        return None if self.following else self._list.anchor(round(self.scroll_y))
+
+    def _place(self, anchor: Anchor | None) -> None:
+        """Set the scroll offset so the anchor keeps its row (or the end stays in view), without an extra frame."""
+        total = self._list.total
+        size = Size(self._viewport.width, total)
+        if size != self.virtual_size:  # set without a layout of the screen (the scrollbar is told itself)
+            self.set_reactive(Widget.virtual_size, size)
+            scrollbar = self.vertical_scrollbar
+            scrollbar.window_virtual_size, scrollbar.window_size = total, self._viewport.height
+        bottom = max(0, total - self._viewport.height)
+        if anchor is None:
+            target = bottom
+        else:
+            found = self._list.find(anchor)
+            target = round(self.scroll_y) if found is None else found
+        self._scroll_now(min(max(0, target), bottom))
+
+    def _scroll_now(self, y: int) -> None:
+        if y == round(self.scroll_y):
+            return  # (a scroll animation may be between rows: left alone)
+        animator = self.app.animator
+        if animator.is_being_animated(self, "scroll_y"):
+            animator.force_stop_animation(self, "scroll_y")
+        self.set_reactive(Widget.scroll_y, y)
+        self.set_reactive(Widget.scroll_target_y, y)
+        self.vertical_scrollbar.position = y
+        if self._placed:
+            self.refresh(layout=True)  # the file widgets move with the text
+
+    def _settle(self, anchor: Anchor | None, repaint: bool = True) -> None:
+        """After a change: render what the view shows that is still estimated, keep the anchor, repaint.
+
+        Without `repaint` (the change is below the view) only the scrollbar is repainted, unless what is
+        shown had to be rendered.
+        """
+        self._sync_width()
+        self._place(anchor)
+        for _ in range(16):  # rendering changes heights, which can bring more into view
+            top = round(self.scroll_y)
+            rendered = self._list.fill(top, top + self._viewport.height, self._render)
+            if not (self._place_widgets() or rendered):
+                break
+            repaint = True
+            self._place(anchor)
+        self._budget.trim()
+        if repaint:
+            self.refresh(layout=bool(self._placed))
+        else:
+            self.vertical_scrollbar.refresh()
+        self._want_idle()
+
+    def _sync_width(self) -> None:
+        width = self._viewport.width - BODY_INSET
+        if width > 0 and width != self._list.width:
+            self._list.set_width(width)
+            for entry in self._placed:
+                self._measure_widgets(entry)
+
+    def _measure_widgets(self, entry: Entry) -> None:
+        width = self._viewport.width
+        entry.slot_heights = [widget.rows(width) for widget in entry.widgets]
+        self._list.changed(entry)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._viewport.width - BODY_INSET != self._list.width:  # resized: re-wrap what is shown first
+            self._settle(self._anchor())
+        self._painting = (self._viewport.width, round(self.scroll_y) - self._top_pad())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = None
+
+    def on_resize(self) -> None:
+        self._settle(self._anchor())
+
+    # --- idle rendering and older pages -------------------------------------------------------
+
+    def _want_idle(self) -> None:
+        """Render near the view in idle slices, once no reply streams in (what the view shows is rendered at once)."""
+        if not self._idle_scheduled and not self._flush_scheduled:
+            self._idle_scheduled = True
+            self.set_timer(IDLE_GAP, self._idle_slice)
+
+    def _idle_slice(self) -> None:
+        """Render blocks near the view, nearest first, for at most SLICE_SECONDS; ask for older messages early."""
+        self._idle_scheduled = False
+        if not self._list.entries or self._list.width <= 0 or self._flush_scheduled:
+            return
+        height = self._viewport.height
+        top = round(self.scroll_y)
+        deadline = time.perf_counter() + SLICE_SECONDS
+        anchor = self._anchor()
+        done = False
+        more = False
+        for entry, block in self._list.nearby(top, top + height, AHEAD_SCREENS * height, height):
+            if time.perf_counter() > deadline:
+                more = True
+                break
+            self._render(block)
+            entry.block_rendered(block)
+            self._list.changed(entry)
+            done = True
+        if done:
+            self._settle(anchor)
+        self._want_older()
+        if more:
+            self._want_idle()
+
+    def _want_older(self) -> None:
+        """Ask for the page before the oldest loaded message once the user is within OLDER_SCREENS of it."""
+        if not self.has_older or self._older_before is not None or not self._list.entries:
+            return
+        if self.scroll_y > OLDER_SCREENS * self._viewport.height:
+            return
+        oldest = next((entry for entry in self._list.entries if entry.message_id), None)
+        if oldest is not None:
+            self._older_before = oldest.message_id
+            self.post_message(self.OlderWanted(oldest.message_id))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self._placed:
+            self.refresh(layout=True)  # the file widgets move with the text
+        if new >= self.max_scroll_y or (new > old and new >= self.max_scroll_y - FOLLOW_SLACK):
+            self.following = True
+        elif new < old:
+            self.following = False
+        self._settle(self._anchor())
+        if new < old:
+            self._want_older()
+
+    # --- the thread ---------------------------------------------------------------------------
 
     async def show_messages(self, messages: list[dict[str, Any]], has_older: bool) -> None:
         """Replace the pane with these (chronological) messages and follow the bottom."""
         self._pending.clear()
         await self._learn_file_names(messages)
+        await self._unplace(list(self._placed))
         self.has_older = has_older
-        self._entries = [entry_for(message) for message in messages]
-        self._by_id = {entry.message_id: entry for entry in self._entries if entry.message_id}
-        await self._show_end()
-
-    async def _show_end(self) -> None:
-        """Mount the newest entries in place of what is mounted, newest first, and follow them."""
-        self._shown += 1
-        self._paging = False
         self._older_before = None
-        for entry in list(self._entry_of.values()):
-            self._unlink(entry)
-        tail = self._entries[-PAGE:]
-        newest, rest = tail[-BATCH:], tail[:-BATCH]
+        self._list.clear()
+        self._budget.clear()
+        self._by_id = {}
+        entries = [entry_for(message) for message in messages]
+        self._adopt(entries)
+        self._list.insert(0, entries)
         self.following = True
-        with self.app.batch_update():
-            await self.remove_children()
-            forget_styles()
-            await self._mount(newest)
-        if rest:  # mounted above once the newest are painted at the bottom
-            self._paging = True
-            self.call_after_refresh(self._grow_up, self._shown, rest)
+        self._settle(None)
+
+    def _adopt(self, entries: list[Entry]) -> None:
+        for entry in entries:
+            entry.slot_heights = [1] * sum(file_slots(ref) for ref in entry.files)
+            if entry.message_id:
+                self._by_id[entry.message_id] = entry
 
     async def show_end(self) -> None:
         """Bring the newest messages into view and follow them."""
-        if self._entries and self._entries[-1].view is None:
-            await self._show_end()
-        else:
-            self.following = True
-            self.follow()
+        self.following = True
+        self._settle(None)
 
     async def action_scroll_end(self) -> None:
         await self.show_end()
 
     async def show_older(self, messages: list[dict[str, Any]], has_older: bool) -> None:
-        """Mount a page from the server (the answer to OlderWanted) above the oldest loaded message."""
-        oldest = next((entry for entry in self._entries if entry.message_id), None)
+        """Put a page from the server (the answer to OlderWanted) above the oldest loaded message."""
+        oldest = next((entry for entry in self._list.entries if entry.message_id), None)
         if self._older_before is None or oldest is None or oldest.message_id != self._older_before:
             return  # another thread was opened meanwhile
-        self._older_before = None
         self.has_older = has_older
         await self._learn_file_names(messages)
         older = [entry_for(message) for message in messages]
-        self._entries[0:0] = older
-        self._by_id.update((entry.message_id, entry) for entry in older if entry.message_id)
-        if older:
-            await self._grow_up(self._shown, older)
-        else:
-            self._paging = False
-
-    def _mounted(self) -> tuple[int, int]:
-        """The range of entries mounted, as indexes [first, last]; (-1, -1) when none is."""
-        first = next((index for index, entry in enumerate(self._entries) if entry.view is not None), -1)
-        if first < 0:
-            return -1, -1
-        last = next(index for index in range(len(self._entries) - 1, -1, -1) if self._entries[index].view is not None)
-        return first, last
-
-    def _load_older(self) -> None:
-        """The user reached the top of the window: mount the entries above it, or ask the server for a page."""
-        first, _ = self._mounted()
-        if self._paging or first < 0:
-            return
-        if first > 0:
-            self._paging = True
-            self.call_later(self._grow_up, self._shown, self._entries[max(0, first - PAGE):first])
-            return
-        oldest = next((entry for entry in self._entries if entry.message_id), None)
-        if self.has_older and oldest is not None and oldest.message_id:
-            self._paging = True
-            self._older_before = oldest.message_id
-            self.post_message(self.OlderWanted(oldest.message_id))
-
-    def _load_newer(self) -> None:
-        """The user reached the bottom of the window and newer entries are not mounted: mount them below."""
-        _, last = self._mounted()
-        if not self._paging and 0 <= last < len(self._entries) - 1:
-            self._paging = True
-            self.call_later(self._grow_down, self._shown, self._entries[last + 1:last + 1 + PAGE])
-
-    async def _grow_up(self, shown: int, entries: list[Entry]) -> None:
-        """Mount `entries` (those right above the window) BATCH a frame, nearest first; unmount far below."""
-        if shown != self._shown:
-            return
-        batch, rest = entries[-BATCH:], entries[:-BATCH]
-        await self._mount(batch, before=self.children[0] if self.children else None)
-        await self._trim(reversed(self.children), lambda region: region.y >= self.scroll_y + self.viewport_height)
-        self._next(self._grow_up, shown, rest)
-
-    async def _grow_down(self, shown: int, entries: list[Entry]) -> None:
-        """Mount `entries` (those right below the window) BATCH a frame, nearest first; unmount far above."""
-        if shown != self._shown:
-            return
-        batch, rest = entries[:BATCH], entries[BATCH:]
-        await self._mount(batch)
-        await self._trim(iter(self.children), lambda region: region.bottom <= self.scroll_y)
-        self._next(self._grow_down, shown, rest)
-
-    def _next(self, step: Callable[..., Any], shown: int, rest: list[Entry]) -> None:
-        if rest:
-            self.call_after_refresh(step, shown, rest)
-        else:
-            self._paging = False
-
-    async def _mount(self, entries: list[Entry], *, before: MessageView | None = None,
-                     after: MessageView | None = None) -> None:
-        """Mount views of `entries` (consecutive) before or after a view, or at the end."""
-        built = [(entry, entry.build(), entry.markdown) for entry in entries]
-        views = [view for _, view, _ in built]
-        if before is not None:
-            await self.mount_all(views, before=before)
-        elif after is not None:
-            await self.mount_all(views, after=after)
-        else:
-            await self.mount_all(views)
-        for entry, view, markdown in built:
-            entry.view = view
-            self._entry_of[view] = entry
-            if entry.markdown != markdown:  # streamed into (or replaced) while the view was being mounted
-                if entry.markdown.startswith(markdown):
-                    view.append(entry.markdown[len(markdown):])
-                else:
-                    await view.replace(entry.markdown, entry.files)
-
-    async def _trim(self, far_first: Iterable[Widget], out_of_view: Callable[[Region], bool]) -> None:
-        """Unmount the views beyond WINDOW, farthest first, while they are out of view in the last layout."""
-        excess = len(self.children) - WINDOW
-        if excess <= 0 or self.arranged is None:
-            return
-        regions = {placement.widget: placement.region for placement in self.arranged.placements}
-        gone = []
-        for view in islice(far_first, excess):
-            region = regions.get(view)
-            if region is None or not out_of_view(region):
-                break
-            gone.append(view)
-        if gone:
-            for view in gone:
-                self._unlink(self._entry_of[view])
-            await self.remove_children(gone)
-            forget_styles()
-
-    def _unlink(self, entry: Entry) -> None:
-        """The entry's view is about to go: the entry keeps its text."""
-        if entry.view is not None:
-            entry.markdown = entry.view.source
-            del self._entry_of[entry.view]
-            entry.view = None
+        anchor = self._anchor()
+        self._adopt(older)
+        self._list.insert(0, older)
+        self._older_before = None
+        self._settle(anchor)
 
     async def _add(self, entry: Entry, after: Entry | None = None) -> None:
-        """Add an entry after another (by default at the end), mounted if that one is (or the pane is empty)."""
-        index = len(self._entries) if after is None else self._entries.index(after) + 1
-        previous = self._entries[index - 1] if index else None
-        self._entries.insert(index, entry)
-        if entry.message_id:
-            self._by_id[entry.message_id] = entry
-        if previous is None:
-            await self._mount([entry])
-        elif previous.view is not None:
-            await self._mount([entry], after=previous.view)
-            await self._trim(iter(self.children), lambda region: region.bottom <= self.scroll_y)
-
-    # --- following the bottom -----------------------------------------------------------------
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if new >= self.max_scroll_y or (new > old and new >= self.max_scroll_y - FOLLOW_SLACK):
-            if self._entries and self._entries[-1].view is None:
-                self._load_newer()
-            else:
-                self.following = True
-        elif new < old:
-            self.following = False
-        if new <= 0 and new < old:
-            self._load_older()
-
-    def follow(self) -> None:
-        """Scroll to the end once the latest change is laid out, if the user is following the bottom."""
-        if self.following and not self._stick_scheduled:
-            self._stick_scheduled = True
-            self.call_after_refresh(self._stick)
-
-    def _stick(self) -> None:
-        self._stick_scheduled = False
-        if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
-
-    # --- single messages ----------------------------------------------------------------------
+        """Add an entry after another (by default at the end)."""
+        anchor = self._anchor()
+        index = self._list.index(after) if after is not None else None
+        self._adopt([entry])
+        self._list.insert(len(self._list.entries) if index is None else index + 1, [entry])
+        self._settle(anchor)
 
     async def add_message(self, role: str, markdown: str, *, message_id: str | None = None,
                           created_at: float | None = None, severity: str = "") -> Entry:
-        """Add a message at the end; one the user sends brings the newest messages back into view."""
+        """Add a message at the end; one the user sends brings the newest messages into view."""
         if role == "user":
-            await self.show_end()
+            self.following = True
         entry = Entry(role, markdown, message_id, created_at, severity=severity)
         await self._add(entry)
         return entry
@@ -322,20 +338,20 @@ class ChatView(AnchoredScroll, can_focus=True):
 
     def set_message_id(self, entry: Entry, message_id: str) -> None:
         entry.message_id = message_id
-        if entry.view is not None:
-            entry.view.message_id = message_id
         self._by_id[message_id] = entry
 
     async def remove_message(self, entry: Entry) -> None:
         """Take a message back out (one that was never sent)."""
-        view = entry.view
-        self._unlink(entry)
-        if entry in self._entries:  # not if another thread was opened meanwhile
-            self._entries.remove(entry)
+        anchor = self._anchor()
+        if anchor is not None and anchor.entry is entry:
+            anchor = None if self.following else self._list.anchor(max(0, round(self.scroll_y) - 1))
+        await self._unplace([entry])
+        self._list.remove(entry)
         if entry.message_id:
             self._by_id.pop(entry.message_id, None)
-        if view is not None:
-            await view.remove()
+        self._settle(anchor)
+
+    # --- streaming ----------------------------------------------------------------------------
 
     async def begin_stream(self, message_id: str, created_at: float | None = None) -> None:
         if message_id not in self._by_id:
@@ -349,31 +365,41 @@ class ChatView(AnchoredScroll, can_focus=True):
             self.set_timer(FRAME_SECONDS, self._flush_frame)
 
     def _flush_frame(self) -> None:
+        started = time.thread_time()
         self._flush_once()
-        self.call_after_refresh(self._frame_shown, time.thread_time())
+        self.call_after_refresh(self._frame_shown, started)
 
     def _frame_shown(self, started: float) -> None:
-        """Wait WAIT_PER_COST times that frame's CPU time (layout, paint, the reader's turns) before the next.
+        """The next frame comes FRAME_SECONDS after this one began, or WAIT_PER_COST times its cost after it ended.
 
-        A frame of a long reply can cost more than a frame's time, and a fast stream keeps the loop busy in
-        between: pacing frames by their cost leaves the stream reader and the keyboard their share of the
-        loop. Once the cost, not more: a frame costs more the more text arrived since the last one, so a
-        longer wait made a dearer frame and a longer wait again (with twice the cost, as many runs settled
-        at ~45 frames 140-170 ms apart as at ~160 frames 60-80 ms apart). CPU time of this thread rather
-        than wall time, so waiting for the GIL while the embedded server's thread streams is not counted.
+        A frame's cost is this thread's CPU time from the flush to the painted frame (the stream reader's
+        turns in between included; waiting for the CPU while other processes run is not). Pacing by it
+        leaves the stream reader and the keyboard their share of the loop when a frame is dear (a slow
+        machine, a huge code block being streamed).
         """
         if self._pending:
-            self.set_timer(max(FRAME_SECONDS, WAIT_PER_COST * (time.thread_time() - started)), self._flush_frame)
+            cost = time.thread_time() - started
+            self.set_timer(max(FRAME_SECONDS - cost, WAIT_PER_COST * cost), self._flush_frame)
         else:
             self._flush_scheduled = False
+            self._want_idle()  # what streamed past the view is rendered now
 
     def _flush_once(self) -> None:
-        """Append everything queued since the last frame, one Markdown append per message."""
+        """Append everything queued since the last frame, one append per message."""
         pending, self._pending = self._pending, {}
+        anchor = self._anchor()
+        bottom = round(self.scroll_y) + self._viewport.height
+        changed = shown = False
         for message_id, parts in pending.items():
             entry = self._by_id.get(message_id)
-            if entry is not None:
+            position = None if entry is None else self._list.index(entry)
+            if position is not None:
+                shown = shown or self.following or self._list.top(position) < bottom
                 entry.append("".join(parts))
+                self._list.changed(entry)
+                changed = True
+        if changed:
+            self._settle(anchor, repaint=shown)
 
     def flush(self) -> None:
         """Put everything queued on the screen now."""
@@ -415,13 +441,19 @@ class ChatView(AnchoredScroll, can_focus=True):
             await fetch_names(connection.backend, cited)
 
     async def _update(self, entry: Entry, message: dict[str, Any]) -> None:
+        """The message's final form: its text (with footnotes) and any new files."""
         rendered = render_message(message)
-        if rendered.files or rendered.markdown != entry.source:
-            known = {ref.file_id for ref in entry.files}
-            entry.files.extend(ref for ref in rendered.files if ref.file_id not in known)
-            entry.markdown = rendered.markdown
-            if entry.view is not None:
-                await entry.view.replace(rendered.markdown, rendered.files)
+        anchor = self._anchor()
+        entry.replace(rendered.markdown)
+        entry.complete()
+        known = {ref.file_id for ref in entry.files}
+        new = [ref for ref in rendered.files if ref.file_id not in known]
+        if new:
+            await self._unplace([entry])
+            entry.files.extend(new)
+            entry.slot_heights = [1] * sum(file_slots(ref) for ref in entry.files)
+        self._list.changed(entry)
+        self._settle(anchor)
 
     def last_reply(self) -> str | None:
-        return next((entry.source for entry in reversed(self._entries) if entry.role == "assistant"), None)
+        return next((entry.source for entry in reversed(self._list.entries) if entry.role == "assistant"), None)
