@@ -52,6 +52,15 @@ def _serve_parser() -> argparse.ArgumentParser:
         "--api-key",
         help="require 'Authorization: Bearer KEY' on every request (or set ASST_TUI_SERVER_KEY)",
     )
+    code = parser.add_argument_group("code interpreter")
+    code.add_argument(
+        "--sandbox", choices=["isolated", "process"], default=None,
+        help="isolated: a bubblewrap sandbox (the default where it works); process: a plain child process, unisolated",
+    )  # fmt: skip
+    code.add_argument(
+        "--allow-unisolated-code", action="store_true",
+        help="let a server listening beyond loopback run code unisolated (process sandbox)",
+    )  # fmt: skip
     return parser
 
 

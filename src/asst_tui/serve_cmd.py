@@ -34,6 +34,8 @@ def run_serve(args: argparse.Namespace) -> int:
         port=args.port,
         engine=args.engine,
         api_key=api_key,
+        sandbox=args.sandbox,
+        allow_unisolated_code=args.allow_unisolated_code,
         **fields,
     )
     if not config.is_loopback and not api_key:
@@ -50,12 +52,13 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     try:
         server = make_uvicorn(config)
-    except DataDirInUse as exc:
+    except (DataDirInUse, ServerStartError) as exc:
         sock.close()
         print(f"asst-tui serve: {exc}", file=sys.stderr)
         return 1
     host, port = sock.getsockname()[:2]
     print(f"asst-tui server ({config.engine_label}) listening on {base_url_for(host, port)}", flush=True)
+    print(f"code interpreter: {server.sandbox_label}", file=sys.stderr, flush=True)
     print(f"data dir: {config.data_dir}   (Ctrl+C to stop)", flush=True)
     try:
         server.run(sockets=[sock])

@@ -14,7 +14,9 @@ from .lock import lock_data_dir
 from .runs.engines import make_engine
 from .runs.manager import RunManager
 from .storage.sqlite import open_sqlite
+from .start_error import ServerStartError
 from .tools.sandbox import Sandbox
+from .tools.sandbox_modes import SandboxUnavailable, choose
 from .tools.vector_stores import VectorStores
 
 
@@ -22,6 +24,10 @@ class ServerState:
     """Everything a request handler needs: storage, the run manager, settings."""
 
     def __init__(self, config: ServerConfig) -> None:
+        try:  # before the data dir is locked: a server that can't run code safely must not hold it
+            isolation = choose(config.sandbox, loopback=config.is_loopback, allow_unisolated=config.allow_unisolated_code)
+        except SandboxUnavailable as exc:
+            raise ServerStartError(str(exc)) from None
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.data_lock = lock_data_dir(config.data_dir)
@@ -32,8 +38,11 @@ class ServerState:
             config.data_dir / "sandbox",
             timeout_s=config.sandbox_timeout_s,
             memory_mb=config.sandbox_memory_mb,
+            disk_mb=config.sandbox_disk_mb,
             max_log_chars=config.sandbox_max_log_chars,
+            isolation=isolation,
         )
+        self.sandbox.reap_leftovers()  # workers a server that died left running: the data dir is ours now
         self.vector_stores = VectorStores(self.store, self.storage.chunks, self.files)
         self.runs = RunManager(self.store, self.files, make_engine(config), self.sandbox, self.vector_stores, config)
 

@@ -39,12 +39,19 @@ class _Server(uvicorn.Server):
     """uvicorn waits for open connections before the app's shutdown: end the runs (and so their
     SSE streams, which then finish with thread.run.failed) first, so stopping never hangs on a stream.
 
-    `on_started` is called once the server accepts requests."""
+    `on_started` is called once the server accepts requests; `sandbox_label` says which code interpreter sandbox it runs."""
 
-    def __init__(self, config: uvicorn.Config, end_runs: Callable[[], Awaitable[None]], on_started: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        end_runs: Callable[[], Awaitable[None]],
+        sandbox_label: str,
+        on_started: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(config)
         self._end_runs = end_runs
         self._on_started = on_started
+        self.sandbox_label = sandbox_label
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -56,21 +63,22 @@ class _Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None) -> uvicorn.Server:
+def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None) -> _Server:
     state = ServerState(config)
     settings = uvicorn.Config(build_app(state), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
-    return _Server(settings, state.runs.shutdown, on_started)
+    return _Server(settings, state.runs.shutdown, state.sandbox.isolation.label, on_started)
 
 
 class EmbeddedServer:
     """A running server; `base_url` ends in /v1, `stop()` shuts it down cleanly."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket) -> None:
+    def __init__(self, server: _Server, thread: threading.Thread, sock: socket.socket) -> None:
         self._server = server
         self._thread = thread
         self._sock = sock
         self.host, self.port = sock.getsockname()[:2]
         self.base_url = base_url_for(self.host, self.port)
+        self.sandbox_label = server.sandbox_label
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
