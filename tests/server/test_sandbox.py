@@ -12,27 +12,14 @@ import time
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from asst_tui.server.tools import sandbox_modes
 from asst_tui.server.tools.sandbox import Sandbox
 
+from .sandbox_support import make_sandbox, mode  # noqa: F401 - mode is a fixture
+
 KEY = "thread_abc123"
-
-
-@pytest.fixture(params=["isolated", "process"])
-def mode(request: pytest.FixtureRequest) -> str:
-    if request.param == "isolated" and not isinstance(sandbox_modes.probe(), tuple):
-        pytest.skip(f"bubblewrap can't run here: {sandbox_modes.probe()}")
-    return request.param
-
-
-def make_sandbox(root: Path, mode: str, **options: Any) -> Sandbox:
-    """A Sandbox in `mode`, as a server would choose it."""
-    isolation = sandbox_modes.choose(mode, loopback=True, allow_unisolated=False)
-    return Sandbox(root, isolation=isolation, **options)
 
 
 @pytest.fixture

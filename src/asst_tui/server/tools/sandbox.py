@@ -69,6 +69,7 @@ class Sandbox:
         self._locks: dict[str, asyncio.Lock] = {}
         self._breaches: dict[str, str] = {}  # key -> which limit its worker broke, until a call reports it
         self._baselines: dict[str, files.Scan] = {}  # key -> its working dir as the last call left it
+        self._reapers: set[asyncio.Task[int]] = set()  # waits for workers killed by a cancelled call
 
     @property
     def mode(self) -> str:
@@ -196,7 +197,10 @@ class Sandbox:
         except asyncio.CancelledError:
             self._workers.pop(key, None)
             self._forget(key)
-            worker.abandon()  # stop the work now; asyncio reaps the process
+            worker.kill()  # stop the work now, and reap it in the background
+            reaper = asyncio.get_running_loop().create_task(worker.wait())
+            self._reapers.add(reaper)
+            reaper.add_done_callback(self._reapers.discard)
             raise
         return ExecResult(self._logs(out, omitted + reply.omitted, reply.traceback), [], error=bool(reply.traceback))
 

@@ -24,6 +24,7 @@ from . import sandbox_files, sandbox_tree
 
 WORKER = Path(__file__).with_name("sandbox_worker.py")
 CHECK_TIMEOUT_S = 20.0
+DRAIN_S = 5.0  # longest wait for a killed worker's pipe to close
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 _BLAS_THREADS = str(min(os.cpu_count() or 1, 8))  # numeric libraries start a thread per core; threads count as processes
 
@@ -74,14 +75,18 @@ class Worker:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
     async def wait(self) -> int:
-        code = await self.proc.wait()
+        """Its exit code once it has exited. What it left in its pipe is read and dropped first: asyncio notices
+        the exit only once the pipe is closed, and stops reading a pipe whose unread data passes its buffer."""
+        try:
+            async with asyncio.timeout(DRAIN_S):
+                assert self.proc.stdout is not None
+                while await self.proc.stdout.read(1 << 16):
+                    pass
+                code = await self.proc.wait()
+        except TimeoutError:  # a process it started holds the pipe open (only `process` mode lets one escape)
+            code = self.proc.returncode if self.proc.returncode is not None else -signal.SIGKILL
         self._close_handle()
         return code
-
-    def abandon(self) -> None:
-        """Kill it without waiting (asyncio reaps the process)."""
-        self.kill()
-        self._close_handle()
 
     def _close_handle(self) -> None:
         if self._leader_fd is not None:
