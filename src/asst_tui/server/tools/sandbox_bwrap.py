@@ -9,14 +9,19 @@ no capabilities; bubblewrap's --die-with-parent ties the sandbox to the server's
 
 A server running as root gets one more step: its uid 0 would map to the host's root in the
 sandbox's user namespace, and the kernel exempts root from the process limit and lets it read every
-root-only file in the view. So the server writes the namespace's id maps itself (sandbox uid 1000 →
-the unprivileged host uid `HOST_ID`) and the worker drops to uid 1000 before it runs any code.
+root-only file in the view. So the sandbox joins a user namespace made for it (`Userns`, held by
+sandbox_userns.py) whose maps the server writes itself (sandbox uid 1000 → the unprivileged host uid
+`HOST_ID`; uid 0 stays root for bubblewrap's own setup) and where no further user namespace may be
+made; the worker drops to uid 1000 before it runs any code. Nothing waits on the server between
+bubblewrap's start and its --die-with-parent, so a server killed at any moment leaves no sandbox
+stuck half set up.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +30,8 @@ SANDBOX_ID = 1000  # the code's uid and gid inside the sandbox
 HOST_ID = 2_000_000_000  # a root server's sandboxes run as this host uid and gid, which no account uses
 WORKDIR = "/mnt/data"
 WORKER_INSIDE = "/opt/asst-tui/sandbox_worker.py"
+USERNS_HELPER = Path(__file__).with_name("sandbox_userns.py")
+_NAMESPACES = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
 _SYSTEM_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "mime.types", "os-release")
 _COVERED = ("/usr",)
@@ -127,18 +134,17 @@ def command(
     workdir_fd: int,
     tmp_fd: int,
     info_fd: int,
-    userns_block_fd: int | None,
+    userns_fd: int | None,
     shm_bytes: int,
 ) -> list[str]:
     """The full bwrap command that runs worker_argv (the worker's Python) in a fresh sandbox."""
-    if userns_block_fd is None:  # bwrap maps the sandbox's uid to the server's own and drops every capability
+    if userns_fd is None:  # bwrap makes the user namespace, maps the sandbox's uid to the server's own, drops every capability
         identity = ["--unshare-user", "--disable-userns", "--uid", str(SANDBOX_ID), "--gid", str(SANDBOX_ID), "--cap-drop", "ALL"]
-    else:  # the server maps the ids (map_ids); the worker keeps only what it needs to drop to SANDBOX_ID
-        identity = ["--unshare-user", "--userns-block-fd", str(userns_block_fd), "--cap-drop", "ALL",
-                    "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # fmt: skip
+    else:  # a Userns made for it; the worker keeps only what it needs to drop to SANDBOX_ID
+        identity = ["--userns", str(userns_fd), "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     return [
         bwrap,
-        "--unshare-all",
+        *_NAMESPACES,
         *identity,
         "--die-with-parent",
         "--new-session",
@@ -168,7 +174,41 @@ def read_info(fd: int) -> int:
         raise OSError("bubblewrap exited before the sandbox was set up") from None
 
 
-def map_ids(pid: int, host: int) -> None:
-    """Root server: uid/gid 0 stays root for bwrap's own setup; SANDBOX_ID, which the worker drops to, is `host`."""
-    for name in ("uid_map", "gid_map"):
-        Path(f"/proc/{pid}/{name}").write_text(f"0 0 1\n{SANDBOX_ID} {host} 1\n")
+class Userns:
+    """A user namespace for one sandbox of a root server, its ids mapped, held open until `close()` (once bwrap has joined it)."""
+
+    def __init__(self, host: int) -> None:
+        self._helper = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(USERNS_HELPER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.fd: int | None = None
+        try:
+            self._expect("ready")
+            for name in ("uid_map", "gid_map"):  # uid 0 stays root for bwrap's own setup; SANDBOX_ID is `host`
+                Path(f"/proc/{self._helper.pid}/{name}").write_text(f"0 0 1\n{SANDBOX_ID} {host} 1\n")
+            self._say("mapped")
+            self._expect("done")
+            self.fd = os.open(f"/proc/{self._helper.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        assert self._helper.stdin is not None and self._helper.stdout is not None
+        self._helper.stdin.close()
+        self._helper.wait()
+        self._helper.stdout.close()
+
+    def _say(self, line: str) -> None:
+        assert self._helper.stdin is not None
+        self._helper.stdin.write(line + "\n")
+        self._helper.stdin.flush()
+
+    def _expect(self, word: str) -> None:
+        assert self._helper.stdout is not None
+        said = self._helper.stdout.readline().strip()
+        if said != word:
+            raise OSError(said or f"the user namespace helper exited with status {self._helper.wait()}")

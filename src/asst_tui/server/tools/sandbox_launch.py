@@ -141,7 +141,7 @@ class BubblewrapLauncher:
             raise
         worker = Worker(proc)
         try:
-            worker = Worker(proc, await asyncio.to_thread(launch.finish, self.host_id))
+            worker = Worker(proc, await asyncio.to_thread(launch.finish))
         except BaseException:
             worker.kill()
             await worker.wait()
@@ -160,7 +160,7 @@ class BubblewrapLauncher:
             launch.close()
             raise
         try:
-            launch.finish(self.host_id)
+            launch.finish()
             out, err = proc.communicate(timeout=CHECK_TIMEOUT_S)
         except (OSError, subprocess.TimeoutExpired) as exc:
             proc.kill()
@@ -174,7 +174,7 @@ class BubblewrapLauncher:
     def _prepare(self, workdir: Path, extra: list[str]) -> _Launch:
         if self.host_id is not None:
             sandbox_files.hand_over(workdir, self.host_id)
-        launch = _Launch(self.host_id is not None)
+        launch = _Launch(self.host_id)
         try:
             launch.dirs.append(os.open(workdir, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW))
             launch.dirs.append(sandbox_files.private_dir(workdir, self.host_id))
@@ -182,7 +182,8 @@ class BubblewrapLauncher:
             worker_argv = [sys.executable, "-I", bwrap.WORKER_INSIDE, self.limits.settings(uid, limit_processes=True), *extra]
             launch.argv = bwrap.command(
                 self.bwrap_path, self.view, worker_argv, workdir_fd=launch.dirs[0], tmp_fd=launch.dirs[1],
-                info_fd=launch.info_child, userns_block_fd=launch.block_child, shm_bytes=self.limits.memory_mb * 1024 * 1024 // 4,
+                info_fd=launch.info_child, userns_fd=launch.userns.fd if launch.userns else None,
+                shm_bytes=self.limits.memory_mb * 1024 * 1024 // 4,
             )  # fmt: skip
         except BaseException:
             launch.close()
@@ -191,33 +192,34 @@ class BubblewrapLauncher:
 
 
 class _Launch:
-    """The descriptors of one bwrap start: those the child inherits, and the server's ends of its info and block pipes."""
+    """What one bwrap start holds: the descriptors the child inherits, the server's end of the info pipe, a root server's Userns."""
 
-    def __init__(self, maps_ids: bool) -> None:
-        self.maps_ids = maps_ids  # root server: the ids are mapped here while bwrap waits on its block pipe
+    def __init__(self, host_id: int | None) -> None:
         self.argv: list[str] = []
-        self.info_read, self.info_child = os.pipe()
-        self.block_child, self.block_write = os.pipe() if maps_ids else (None, None)
         self.dirs: list[int] = []  # O_PATH descriptors of the working dir and its private /tmp
+        self.info_read, self.info_child = os.pipe()
+        self.userns = bwrap.Userns(host_id) if host_id is not None else None
 
     @property
     def child_fds(self) -> tuple[int, ...]:
-        return tuple(fd for fd in (*self.dirs, self.info_child, self.block_child) if fd is not None)
+        userns = self.userns.fd if self.userns is not None else None
+        return tuple(fd for fd in (*self.dirs, self.info_child, userns) if fd is not None)
 
-    def finish(self, host_id: int | None) -> int:
-        """Once bwrap runs: close the child's fds here, learn its sandbox's pid 1, map the ids (root), let it go on."""
-        _close(self.child_fds)
+    def finish(self) -> int:
+        """Once bwrap runs: learn its sandbox's pid 1 (which also means it has joined its user namespace), let go of the rest."""
+        _close((*self.dirs, self.info_child))
+        self.dirs, self.info_child = [], None
         try:
-            leader = bwrap.read_info(self.info_read)
-            if host_id is not None and self.block_write is not None:
-                bwrap.map_ids(leader, host_id)
-                os.write(self.block_write, b"1")
-            return leader
+            return bwrap.read_info(self.info_read)
         finally:
-            _close((self.info_read, self.block_write))
+            self.close()
 
     def close(self) -> None:
-        _close((*self.child_fds, self.info_read, self.block_write))
+        _close((*self.dirs, self.info_child, self.info_read))
+        self.dirs, self.info_child, self.info_read = [], None, None
+        if self.userns is not None:
+            self.userns.close()
+            self.userns = None
 
 
 def _close(fds: tuple[int | None, ...]) -> None:

@@ -28,6 +28,7 @@ import types
 from typing import Any, BinaryIO
 
 CELL_PREFIX = "<cell-"
+CPU_GRACE_S = 5
 
 
 def read_frame(pipe: BinaryIO) -> Any:
@@ -122,7 +123,10 @@ def apply_limits(settings: dict[str, Any]) -> None:
     for kind, limit in wanted.items():
         hard = resource.getrlimit(kind)[1]
         limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-        resource.setrlimit(kind, (limit, limit))  # a hard limit: nothing in the sandbox can raise it again
+        # Hard limits: nothing in the sandbox can raise them again. CPU time gets SIGXCPU (which says
+        # why) a few seconds before the SIGKILL of its hard limit.
+        ceiling = limit + CPU_GRACE_S if kind == resource.RLIMIT_CPU and hard == resource.RLIM_INFINITY else limit
+        resource.setrlimit(kind, (limit, ceiling))
 
 
 def drop_privileges(uid: int | None) -> None:
