@@ -71,10 +71,6 @@ class Sandbox:
         self._baselines: dict[str, files.Scan] = {}  # key -> its working dir as the last call left it
         self._reapers: set[asyncio.Task[int]] = set()  # waits for workers killed by a cancelled call
 
-    @property
-    def mode(self) -> str:
-        return self._launcher.mode
-
     def _make_launcher(self, isolation: Isolation) -> BubblewrapLauncher | ProcessLauncher:
         if isolation.mode == "process" or isolation.bwrap is None:
             return ProcessLauncher(self.limits)

@@ -19,16 +19,17 @@ _FREEZE_ROUNDS = 50  # a fork bomb gets this many sweeps of SIGSTOP before the t
 def children(pid: int) -> list[int]:
     """The direct children of pid (of every one of its threads); [] once it is gone."""
     found: list[int] = []
+    tasks = f"/proc/{pid}/task/"  # plain strings and reads: the watchdog calls this ten times a second per process
     try:
-        tasks = os.listdir(PROC / str(pid) / "task")
+        names = os.listdir(tasks)
     except OSError:
         return found
-    for task in tasks:
+    for task in names:
         try:
-            text = (PROC / str(pid) / "task" / task / "children").read_text()
+            with open(f"{tasks}{task}/children", "rb") as listing:
+                found.extend(map(int, listing.read().split()))
         except OSError:
             continue
-        found.extend(int(child) for child in text.split())
     return found
 
 
@@ -77,13 +78,16 @@ def memory_bytes(pid: int) -> int:
 
 def _resident_bytes(pid: int) -> int:
     try:
-        return int((PROC / str(pid) / "statm").read_text().split()[1]) * _PAGE
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
     except (OSError, IndexError, ValueError):
         return 0
 
 
-def tree_memory(pids: list[int]) -> int:
-    return sum(memory_bytes(pid) for pid in pids)
+def over_memory(pids: list[int], limit: int) -> bool:
+    """Whether the processes together hold more than `limit` bytes (memory_bytes). Resident size, which is
+    never less and much cheaper to read, is summed first: the proportional count runs only when it is over."""
+    return sum(_resident_bytes(pid) for pid in pids) > limit and sum(memory_bytes(pid) for pid in pids) > limit
 
 
 def kill_tree(root: int) -> None:

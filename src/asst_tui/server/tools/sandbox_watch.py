@@ -77,12 +77,16 @@ class Watchdog:
         tick = 0
         while self._watched:
             tick += 1
-            for key, watched in list(self._watched.items()):
-                kind = await asyncio.to_thread(self._measure, watched, tick % DISK_EVERY == 0)
-                if kind is not None and self._watched.get(key) is watched:
+            watched = list(self._watched.items())
+            found = await asyncio.to_thread(self._measure_all, watched, tick % DISK_EVERY == 0)
+            for (key, one), kind in zip(watched, found):
+                if kind is not None and self._watched.get(key) is one:
                     self.unwatch(key)
                     await self._on_breach(key, kind)
             await asyncio.sleep(TICK_S)
+
+    def _measure_all(self, watched: list[tuple[str, _Watched]], disk: bool) -> list[str | None]:
+        return [self._measure(one, disk) for _, one in watched]
 
     def _measure(self, watched: _Watched, disk: bool) -> str | None:
         pids = watched.worker.pids()
@@ -90,6 +94,6 @@ class Watchdog:
             self._leftovers.record(watched.name, pids)
         if len(pids) > self.limits.processes + _OWN_PROCESSES:
             return "processes"
-        if sandbox_tree.tree_memory(pids) > self.limits.memory_mb * 1024 * 1024:
+        if sandbox_tree.over_memory(pids, self.limits.memory_mb * 1024 * 1024):
             return "memory"
         return self.over_disk(sandbox_files.scan(watched.workdir, MAX_ENTRIES)) if disk else None
