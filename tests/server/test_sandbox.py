@@ -179,6 +179,8 @@ async def test_logs_are_truncated_but_keep_the_traceback(tmp_path: Path, mode: s
         assert "characters omitted]" in failing.logs
         assert failing.logs.endswith("ZeroDivisionError: division by zero\n")
         assert len(failing.logs) < 1100
+        huge = await box.execute(KEY, "raise ValueError('y' * 1_000_000)")  # a traceback far over the limit
+        assert huge.error and not huge.crashed and huge.logs.endswith("y" * 400 + "\n") and len(huge.logs) <= 1000
     finally:
         await box.close()
 

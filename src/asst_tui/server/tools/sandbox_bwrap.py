@@ -26,6 +26,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...atomic import write_text_atomic
+
 SANDBOX_ID = 1000  # the code's uid and gid inside the sandbox
 HOST_ID = 2_000_000_000  # a root server's sandboxes run as this host uid and gid, which no account uses
 WORKDIR = "/mnt/data"
@@ -76,9 +78,8 @@ def _mapped(id_map: str, wanted: int) -> bool:
 
 def view(system_dir: Path, worker: Path, hidden: list[Path]) -> View:
     """The read-only view; `system_dir` gets the sandbox's passwd and group, `hidden` paths are masked wherever they show."""
-    system_dir.mkdir(parents=True, exist_ok=True)
-    (system_dir / "passwd").write_text(_PASSWD)
-    (system_dir / "group").write_text(_GROUP)
+    write_text_atomic(system_dir / "passwd", _PASSWD, 0o644)
+    write_text_atomic(system_dir / "group", _GROUP, 0o644)
     args: list[str] = []
     made: set[str] = {"/"}
     bound: list[str] = list(_COVERED)

@@ -87,17 +87,21 @@ def remove_changed(root: Path, before: Scan, max_entries: int) -> None:
             os.rmdir(directory)  # only if now empty
 
 
-def private_dir(root: Path, owner: int | None) -> int:
-    """root/.tmp as a real directory (whatever the code left there), opened as an O_PATH descriptor to bind."""
+def private_dir(root: Path, owner: int | None) -> Path:
+    """root/.tmp as a real directory, whatever the code left there (a link to bind as /tmp would be a way out)."""
     path = root / PRIVATE_TMP
     if not stat.S_ISDIR(_lstat_mode(path)):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         path.mkdir(mode=0o700)
-    fd = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)
     if owner is not None:
         os.chown(path, owner, owner, follow_symlinks=False)
-    return fd
+    return path
+
+
+def open_dir(path: Path) -> int:
+    """An O_PATH descriptor of the directory at path, never of what a link there points at (for bwrap's --bind-fd)."""
+    return os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)
 
 
 def hand_over(root: Path, owner: int) -> None:

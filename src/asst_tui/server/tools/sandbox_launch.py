@@ -104,13 +104,13 @@ class ProcessLauncher:
         self.limits = limits
 
     async def start(self, workdir: Path) -> Worker:
-        sandbox_files.private_dir(workdir, None)
+        tmp = sandbox_files.private_dir(workdir, None)
         # No RLIMIT_NPROC here: it would count every process of the server's user, not the worker's.
         settings = self.limits.settings(None, limit_processes=False)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-I", str(WORKER), settings,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-            cwd=workdir, env=environment(str(workdir), str(workdir / sandbox_files.PRIVATE_TMP), os.environ.get("PATH", os.defpath)),
+            cwd=workdir, env=environment(str(workdir), str(tmp), os.environ.get("PATH", os.defpath)),
             start_new_session=True,
         )  # fmt: skip
         return Worker(proc)
@@ -176,8 +176,8 @@ class BubblewrapLauncher:
             sandbox_files.hand_over(workdir, self.host_id)
         launch = _Launch(self.host_id)
         try:
-            launch.dirs.append(os.open(workdir, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW))
-            launch.dirs.append(sandbox_files.private_dir(workdir, self.host_id))
+            launch.dirs.append(sandbox_files.open_dir(workdir))
+            launch.dirs.append(sandbox_files.open_dir(sandbox_files.private_dir(workdir, self.host_id)))
             uid = bwrap.SANDBOX_ID if self.host_id is not None else None
             worker_argv = [sys.executable, "-I", bwrap.WORKER_INSIDE, self.limits.settings(uid, limit_processes=True), *extra]
             launch.argv = bwrap.command(

@@ -56,7 +56,7 @@ class Channel:
     def start_cell(self, call: str, limit: int) -> None:
         with self._lock:
             self._call = call
-            self._room = limit
+            self._limit = self._room = limit
             self.omitted = 0
 
     def output(self, text: str) -> None:
@@ -68,8 +68,10 @@ class Channel:
                 write_frame(self._pipe, {"call": self._call, "out": shown})
 
     def finish(self, error: str) -> None:
+        """End the cell; of its traceback only the end fits (the manager keeps no more, and bounds frames)."""
         with self._lock:
-            write_frame(self._pipe, {"call": self._call, "done": True, "traceback": error, "omitted": self.omitted})
+            tail = error[max(len(error) - self._limit, 0) :]
+            write_frame(self._pipe, {"call": self._call, "done": True, "traceback": tail, "omitted": self.omitted})
 
 
 class TextOutput(io.TextIOBase):
