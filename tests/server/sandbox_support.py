@@ -22,14 +22,6 @@ def require_isolation() -> None:
         pytest.skip(f"bubblewrap can't run here: {found}")
 
 
-@pytest.fixture(params=["isolated", "process"])
-def mode(request: pytest.FixtureRequest) -> str:
-    """Each sandbox mode in turn; isolated is skipped where bubblewrap can't run."""
-    if request.param == "isolated":
-        require_isolation()
-    return str(request.param)
-
-
 def make_sandbox(root: Path, mode: str, **options: Any) -> Sandbox:
     """A Sandbox in `mode`, chosen as a server chooses it."""
     return Sandbox(root, isolation=sandbox_modes.choose(mode, loopback=True, allow_unisolated=False), **options)

@@ -17,14 +17,14 @@ import pytest
 
 from asst_tui.server.tools.sandbox import Sandbox
 
-from .sandbox_support import make_sandbox, mode  # noqa: F401 - mode is a fixture
+from .sandbox_support import make_sandbox
 
 KEY = "thread_abc123"
 
 
 @pytest.fixture
-async def sandbox(tmp_path: Path, mode: str) -> AsyncIterator[Sandbox]:
-    box = make_sandbox(tmp_path / "sandbox", mode, timeout_s=10)
+async def sandbox(tmp_path: Path, sandbox_mode: str) -> AsyncIterator[Sandbox]:
+    box = make_sandbox(tmp_path / "sandbox", sandbox_mode, timeout_s=10)
     yield box
     await box.close()
 
@@ -101,8 +101,8 @@ async def test_exception_reports_a_traceback_of_the_cell(sandbox: Sandbox) -> No
     assert (await sandbox.execute(KEY, "print('still here')")).logs == "still here\n"
 
 
-async def test_timeout_kills_worker_and_its_children(tmp_path: Path, mode: str) -> None:
-    box = make_sandbox(tmp_path, mode, timeout_s=2)
+async def test_timeout_kills_worker_and_its_children(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, timeout_s=2)
     try:
         await box.execute(KEY, "x = 1")
         idle = len(box.processes(KEY))
@@ -158,8 +158,8 @@ async def test_no_secret_reaches_user_code(sandbox: Sandbox, monkeypatch: pytest
     assert "MPLBACKEND" in result.logs
 
 
-async def test_memory_is_capped(tmp_path: Path, mode: str) -> None:
-    box = make_sandbox(tmp_path, mode, memory_mb=256)
+async def test_memory_is_capped(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, memory_mb=256)
     try:
         result = await box.execute(KEY, "x = 1\nbig = bytearray(512 * 1024 * 1024)")
         assert result.error and "MemoryError" in result.logs
@@ -168,8 +168,8 @@ async def test_memory_is_capped(tmp_path: Path, mode: str) -> None:
         await box.close()
 
 
-async def test_logs_are_truncated_but_keep_the_traceback(tmp_path: Path, mode: str) -> None:
-    box = make_sandbox(tmp_path, mode, max_log_chars=1000)
+async def test_logs_are_truncated_but_keep_the_traceback(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, max_log_chars=1000)
     try:
         result = await box.execute(KEY, "print('x' * 5000)")
         assert result.logs == "x" * 1000 + "\n[... output truncated: 4001 characters omitted]\n"
@@ -275,15 +275,15 @@ async def test_calls_for_one_key_are_serialized(sandbox: Sandbox) -> None:
     assert (await sandbox.execute(KEY, "log")).logs == "['start', 'end', 'start', 'end']\n"
 
 
-async def test_close_kills_every_worker(tmp_path: Path, mode: str) -> None:
-    box = make_sandbox(tmp_path, mode)
+async def test_close_kills_every_worker(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode)
     pids = await _pids(box, "thread_a") + await _pids(box, "thread_b")
     await box.close()
     assert _gone(pids)
 
 
-async def test_worker_count_is_capped_least_recently_used_first(tmp_path: Path, mode: str) -> None:
-    box = make_sandbox(tmp_path, mode, max_workers=2)
+async def test_worker_count_is_capped_least_recently_used_first(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, max_workers=2)
     try:
         first, second = await _pids(box, "thread_a"), await _pids(box, "thread_b")
         await box.execute("thread_a", "x = 1")  # thread_a is now the most recently used

@@ -15,7 +15,7 @@ import pytest
 
 from asst_tui.server.tools.sandbox import Sandbox
 
-from .sandbox_support import make_sandbox, mode  # noqa: F401 - mode is a fixture
+from .sandbox_support import make_sandbox
 
 KEY = "thread_forger"
 FORGE = (  # what a cell needs to write raw frames on the replies pipe, with its own call id or any other
@@ -28,8 +28,8 @@ FORGE = (  # what a cell needs to write raw frames on the replies pipe, with its
 
 
 @pytest.fixture
-async def sandbox(tmp_path: Path, mode: str) -> AsyncIterator[Sandbox]:
-    box = make_sandbox(tmp_path / "sandbox", mode, timeout_s=20)
+async def sandbox(tmp_path: Path, sandbox_mode: str) -> AsyncIterator[Sandbox]:
+    box = make_sandbox(tmp_path / "sandbox", sandbox_mode, timeout_s=20)
     await box.execute(KEY, FORGE)
     yield box
     await box.close()
@@ -106,8 +106,8 @@ async def test_a_forged_done_never_reaches_into_a_later_call(sandbox: Sandbox) -
     assert fourth.logs == "four\n" and not fourth.crashed  # a stale done can't end it, stale output can't join it
 
 
-async def test_a_forged_flood_of_output_is_capped(tmp_path: Path, mode: str) -> None:
-    box = make_sandbox(tmp_path / "sandbox", mode, max_log_chars=20_000, timeout_s=20)
+async def test_a_forged_flood_of_output_is_capped(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path / "sandbox", sandbox_mode, max_log_chars=20_000, timeout_s=20)
     try:  # frames of 200,000 characters each fit the frame limit; their sum is 7,500 times the output limit
         code = FORGE + "frame = {'call': channel._call, 'out': 'y' * 200_000}\nfor _ in range(750):\n    forge(frame)"
         with peak_rss_growth() as growth:
