@@ -79,6 +79,7 @@ def probe() -> tuple[str, int | None] | str:
     return path, host_id
 
 
+@functools.cache
 def bubblewrap_version(path: str) -> str:
     try:
         said = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=5).stdout.split()
