@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,26 @@ os.execv(sys.executable, [sys.executable, "-m", "asst_tui.cli", "serve", *sys.ar
 """
 
 
-def _serve(*args: str, without_userns: bool = False) -> subprocess.Popen[str]:
+@pytest.fixture
+def serve() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start `asst-tui serve` processes (see _start); any still running at teardown is killed."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, without_userns: bool = False) -> subprocess.Popen[str]:
+        started.append(_start(*args, without_userns=without_userns))
+        return started[-1]
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+
+
+def _start(*args: str, without_userns: bool = False) -> subprocess.Popen[str]:
     """`asst-tui serve ARGS`, here or inside a user namespace where no further one can be made."""
     if not without_userns:
         return subprocess.Popen(_command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
@@ -66,15 +86,15 @@ def _banner_and_stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
     return match.group(0), line
 
 
-def test_serve_says_it_runs_code_isolated_where_bubblewrap_works(tmp_path: Path) -> None:
+def test_serve_says_it_runs_code_isolated_where_bubblewrap_works(serve: Callable[..., subprocess.Popen[str]], tmp_path: Path) -> None:
     require_isolation()
-    proc = _serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--demo-delay-ms", "0")
+    proc = serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--demo-delay-ms", "0")
     _, line = _banner_and_stop(proc)
     assert line.startswith("code interpreter: isolated code interpreter (bubblewrap 0.11")
 
 
-def test_serve_with_sandbox_process_says_so_and_runs_code(tmp_path: Path) -> None:
-    proc = _serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--demo-delay-ms", "0", "--sandbox", "process")
+def test_serve_with_sandbox_process_says_so_and_runs_code(serve: Callable[..., subprocess.Popen[str]], tmp_path: Path) -> None:
+    proc = serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--demo-delay-ms", "0", "--sandbox", "process")
     match, _ = _read_until(proc, URL)
     assert proc.stderr is not None
     assert proc.stderr.readline() == "code interpreter: process code interpreter (--sandbox process: code runs unisolated, as this user)\n"
@@ -84,32 +104,32 @@ def test_serve_with_sandbox_process_says_so_and_runs_code(tmp_path: Path) -> Non
     proc.communicate(timeout=10)
 
 
-def test_serve_refuses_unisolated_code_beyond_loopback_unless_allowed(tmp_path: Path) -> None:
+def test_serve_refuses_unisolated_code_beyond_loopback_unless_allowed(serve: Callable[..., subprocess.Popen[str]], tmp_path: Path) -> None:
     args = ["--host", "0.0.0.0", "--port", "0", "--api-key", "k", "--data-dir", str(tmp_path / "d"), "--sandbox", "process"]
-    refused = _serve(*args)
+    refused = serve(*args)
     out, err = refused.communicate(timeout=30)
     assert refused.returncode == 1 and out == ""
     assert "refusing to listen beyond loopback with an unisolated code interpreter" in err and "--allow-unisolated-code" in err
     assert not (tmp_path / "d").exists()  # refused before the data dir was made, let alone locked
-    allowed = _serve(*args, "--allow-unisolated-code")
+    allowed = serve(*args, "--allow-unisolated-code")
     _read_until(allowed, LISTENING)
     allowed.terminate()
     allowed.communicate(timeout=10)
 
 
-def test_sandbox_isolated_where_bubblewrap_cant_run_is_a_clear_start_error(tmp_path: Path) -> None:
-    proc = _serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--sandbox", "isolated", without_userns=True)
+def test_sandbox_isolated_where_bubblewrap_cant_run_is_a_clear_start_error(serve: Callable[..., subprocess.Popen[str]], tmp_path: Path) -> None:
+    proc = serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--sandbox", "isolated", without_userns=True)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and out == ""
     assert err.startswith("asst-tui serve: --sandbox isolated: bubblewrap can't run here (")
     assert "user namespaces" in err and "--sandbox process" in err
 
 
-def test_without_bubblewrap_the_default_falls_back_to_process_and_says_why(tmp_path: Path) -> None:
-    proc = _serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--demo-delay-ms", "0", without_userns=True)
+def test_without_bubblewrap_the_default_falls_back_to_process_and_says_why(serve: Callable[..., subprocess.Popen[str]], tmp_path: Path) -> None:
+    proc = serve("--port", "0", "--data-dir", str(tmp_path / "d"), "--demo-delay-ms", "0", without_userns=True)
     _, line = _banner_and_stop(proc)
     assert line.startswith("code interpreter: process code interpreter (bubblewrap can't run here: ")
-    beyond = _serve("--host", "0.0.0.0", "--port", "0", "--api-key", "k", "--data-dir", str(tmp_path / "e"), without_userns=True)
+    beyond = serve("--host", "0.0.0.0", "--port", "0", "--api-key", "k", "--data-dir", str(tmp_path / "e"), without_userns=True)
     _, err = beyond.communicate(timeout=60)
     assert beyond.returncode == 1 and "refusing to listen beyond loopback with an unisolated code interpreter (bubblewrap can't" in err
 
