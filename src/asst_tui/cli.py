@@ -59,6 +59,15 @@ def _serve_parser() -> argparse.ArgumentParser:
     guard.add_argument("--cors-origin", metavar="ORIGIN", action="append", default=[], help="let web pages from ORIGIN (e.g. http://localhost:3000) call the server (repeatable; by default every browser request is refused)")
     guard.add_argument("--max-body-mb", type=float, default=None, metavar="MB", help="largest JSON request body (default 16)")
     guard.add_argument("--max-upload-mb", type=float, default=None, metavar="MB", help="largest uploaded file (default 512)")
+    code = parser.add_argument_group("code interpreter")
+    code.add_argument(
+        "--sandbox", choices=["isolated", "process"], default=None,
+        help="isolated: a bubblewrap sandbox (the default where it works); process: a plain child process, unisolated",
+    )  # fmt: skip
+    code.add_argument(
+        "--allow-unisolated-code", action="store_true",
+        help="let a server listening beyond loopback run code unisolated (process sandbox)",
+    )  # fmt: skip
     return parser
 
 

@@ -18,6 +18,7 @@ import openai
 import pytest
 
 from asst_tui.server import EmbeddedServer, ServerConfig, start_server
+from asst_tui.server.tools import sandbox_modes
 
 MODEL = "demo-model"
 TEST_KEY = "sk-test-not-a-secret"
@@ -64,6 +65,14 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., EmbeddedServer]]:
     for srv in started:
         srv.stop()
     assert not any(srv._thread.is_alive() for srv in started), "a private server thread did not stop"
+
+
+@pytest.fixture(params=["isolated", "process"])
+def sandbox_mode(request: pytest.FixtureRequest) -> str:
+    """Each code-interpreter sandbox in turn; isolated is skipped where bubblewrap can't run."""
+    if request.param == "isolated" and not isinstance(found := sandbox_modes.probe(), tuple):
+        pytest.skip(f"bubblewrap can't run here: {found}")
+    return str(request.param)
 
 
 @pytest.fixture

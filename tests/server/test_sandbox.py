@@ -1,4 +1,8 @@
-"""The code-interpreter sandbox, with real worker processes in real temporary directories."""
+"""The code-interpreter sandbox, with real worker processes in real temporary directories, in both modes.
+
+Every test runs with `isolated` (a bubblewrap sandbox; skipped where bubblewrap can't run) and with
+`process` (a plain child process). What only the isolated sandbox promises is in test_sandbox_isolation.py.
+"""
 
 from __future__ import annotations
 
@@ -13,32 +17,41 @@ import pytest
 
 from asst_tui.server.tools.sandbox import Sandbox
 
+from .sandbox_support import make_sandbox
+
 KEY = "thread_abc123"
 
 
 @pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    box = Sandbox(tmp_path / "sandbox", timeout_s=10)
+async def sandbox(tmp_path: Path, sandbox_mode: str) -> AsyncIterator[Sandbox]:
+    box = make_sandbox(tmp_path / "sandbox", sandbox_mode, timeout_s=10)
     yield box
     await box.close()
 
 
-async def _pid(box: Sandbox, key: str = KEY) -> int:
-    return int((await box.execute(key, "import os; os.getpid()")).logs)
+async def _pids(box: Sandbox, key: str = KEY) -> list[int]:
+    """The host pids of key's worker (started if need be) and what it started."""
+    await box.execute(key, "pass")
+    return box.processes(key)
 
 
-def _gone(pid: int, within_s: float = 5.0) -> bool:
-    """Whether pid has exited (a zombie counts: it runs nothing), waiting up to within_s."""
+def _gone(pids: list[int] | int, within_s: float = 5.0) -> bool:
+    """Whether every pid has exited (a zombie counts: it runs nothing), waiting up to within_s."""
     deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError):
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.05)
-    return False
+    left = [pids] if isinstance(pids, int) else list(pids)
+    while left:
+        left = [pid for pid in left if _alive(pid)]
+        if left and time.monotonic() > deadline:
+            return False
+        time.sleep(0.05 if left else 0)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def _png() -> bytes:
@@ -70,7 +83,7 @@ async def test_keys_are_isolated(sandbox: Sandbox) -> None:
     await sandbox.execute("thread_a", "secret = 1")
     other = await sandbox.execute("thread_b", "secret")
     assert other.error and "NameError" in other.logs
-    assert await _pid(sandbox, "thread_a") != await _pid(sandbox, "thread_b")
+    assert not set(await _pids(sandbox, "thread_a")) & set(await _pids(sandbox, "thread_b"))
     assert sandbox.workdir("thread_a") != sandbox.workdir("thread_b")
 
 
@@ -88,15 +101,21 @@ async def test_exception_reports_a_traceback_of_the_cell(sandbox: Sandbox) -> No
     assert (await sandbox.execute(KEY, "print('still here')")).logs == "still here\n"
 
 
-async def test_timeout_kills_worker_and_its_children(tmp_path: Path) -> None:
-    box = Sandbox(tmp_path, timeout_s=1)
+async def test_timeout_kills_worker_and_its_children(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, timeout_s=2)
     try:
         await box.execute(KEY, "x = 1")
-        code = "import subprocess\nchild = subprocess.Popen(['sleep', '60'])\nprint(child.pid)\nwhile 1: pass"
-        result = await box.execute(KEY, code)
+        idle = len(box.processes(KEY))
+        code = "import subprocess\nchild = subprocess.Popen(['sleep', '60'])\nprint('started')\nwhile 1: pass"
+        task = asyncio.create_task(box.execute(KEY, code))
+        while len(box.processes(KEY)) <= idle:  # until the sleep runs
+            await asyncio.sleep(0.05)
+        pids = box.processes(KEY)
+        result = await task
         assert result.timed_out and not result.crashed
-        assert "timed out after 1 s" in result.logs and "variables were lost" in result.logs
-        assert _gone(int(result.logs.split()[0]))  # the output before the limit is kept
+        assert result.logs.startswith("started\n")  # the output before the limit is kept
+        assert "timed out after 2 s" in result.logs and "variables were lost" in result.logs
+        assert _gone(pids)
         after = await box.execute(KEY, "x")
         assert after.error and "NameError" in after.logs
         assert (await box.execute(KEY, "1 + 1")).logs == "2\n"
@@ -139,8 +158,8 @@ async def test_no_secret_reaches_user_code(sandbox: Sandbox, monkeypatch: pytest
     assert "MPLBACKEND" in result.logs
 
 
-async def test_memory_is_capped(tmp_path: Path) -> None:
-    box = Sandbox(tmp_path, memory_mb=256)
+async def test_memory_is_capped(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, memory_mb=256)
     try:
         result = await box.execute(KEY, "x = 1\nbig = bytearray(512 * 1024 * 1024)")
         assert result.error and "MemoryError" in result.logs
@@ -149,8 +168,8 @@ async def test_memory_is_capped(tmp_path: Path) -> None:
         await box.close()
 
 
-async def test_logs_are_truncated_but_keep_the_traceback(tmp_path: Path) -> None:
-    box = Sandbox(tmp_path, max_log_chars=1000)
+async def test_logs_are_truncated_but_keep_the_traceback(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, max_log_chars=1000)
     try:
         result = await box.execute(KEY, "print('x' * 5000)")
         assert result.logs == "x" * 1000 + "\n[... output truncated: 4001 characters omitted]\n"
@@ -160,6 +179,8 @@ async def test_logs_are_truncated_but_keep_the_traceback(tmp_path: Path) -> None
         assert "characters omitted]" in failing.logs
         assert failing.logs.endswith("ZeroDivisionError: division by zero\n")
         assert len(failing.logs) < 1100
+        huge = await box.execute(KEY, "raise ValueError('y' * 1_000_000)")  # a traceback far over the limit
+        assert huge.error and not huge.crashed and huge.logs.endswith("y" * 400 + "\n") and len(huge.logs) <= 1000
     finally:
         await box.close()
 
@@ -194,12 +215,12 @@ async def test_written_files_are_reported(sandbox: Sandbox) -> None:
         "open('out/a.txt', 'w').write('a')\nopen('.hidden', 'w').write('h')"
     )
     result = await sandbox.execute(KEY, code)
-    assert result.files == [workdir / "out" / "a.txt", workdir / "plot.png"]
-    assert all(path.is_absolute() for path in result.files)
-    assert (workdir / "plot.png").read_bytes() == png
+    assert [path.relative_to(result.files[0].parents[1]) for path in result.files] == [Path("out/a.txt"), Path("plot.png")]
+    assert all(path.is_absolute() and workdir not in path.parents for path in result.files)  # copies the code can't touch
+    assert result.files[1].read_bytes() == (workdir / "plot.png").read_bytes() == png
     assert (await sandbox.execute(KEY, "print(1)")).files == []
     modified = await sandbox.execute(KEY, "open('out/a.txt', 'a').write('more')")
-    assert modified.files == [workdir / "out" / "a.txt"]
+    assert [path.name for path in modified.files] == ["a.txt"] and modified.files[0].read_text() == "amore"
 
 
 async def test_input_files_are_copied_in_by_name(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -237,7 +258,7 @@ async def test_workdir_names_are_safe_and_distinct(sandbox: Sandbox) -> None:
 
 async def test_cancellation_kills_the_worker(sandbox: Sandbox) -> None:
     await sandbox.execute(KEY, "x = 1")
-    pid = await _pid(sandbox)
+    pid = await _pids(sandbox)
     task = asyncio.create_task(sandbox.execute(KEY, "while True: pass"))
     await asyncio.sleep(0.3)
     task.cancel()
@@ -254,19 +275,19 @@ async def test_calls_for_one_key_are_serialized(sandbox: Sandbox) -> None:
     assert (await sandbox.execute(KEY, "log")).logs == "['start', 'end', 'start', 'end']\n"
 
 
-async def test_close_kills_every_worker(tmp_path: Path) -> None:
-    box = Sandbox(tmp_path)
-    pids = [await _pid(box, "thread_a"), await _pid(box, "thread_b")]
+async def test_close_kills_every_worker(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode)
+    pids = await _pids(box, "thread_a") + await _pids(box, "thread_b")
     await box.close()
-    assert all(_gone(pid) for pid in pids)
+    assert _gone(pids)
 
 
-async def test_worker_count_is_capped_least_recently_used_first(tmp_path: Path) -> None:
-    box = Sandbox(tmp_path, max_workers=2)
+async def test_worker_count_is_capped_least_recently_used_first(tmp_path: Path, sandbox_mode: str) -> None:
+    box = make_sandbox(tmp_path, sandbox_mode, max_workers=2)
     try:
-        first, second = await _pid(box, "thread_a"), await _pid(box, "thread_b")
+        first, second = await _pids(box, "thread_a"), await _pids(box, "thread_b")
         await box.execute("thread_a", "x = 1")  # thread_a is now the most recently used
-        third = await _pid(box, "thread_c")
+        third = await _pids(box, "thread_c")
         assert _gone(second) and not _gone(first, within_s=0.2) and not _gone(third, within_s=0.2)
         assert (await box.execute("thread_a", "x")).logs.strip() == "1"
     finally:
@@ -274,7 +295,7 @@ async def test_worker_count_is_capped_least_recently_used_first(tmp_path: Path) 
 
 
 async def test_release_stops_one_threads_worker(sandbox: Sandbox) -> None:
-    pid = await _pid(sandbox, "thread_a")
-    other = await _pid(sandbox, "thread_b")
+    pids = await _pids(sandbox, "thread_a")
+    other = await _pids(sandbox, "thread_b")
     await sandbox.release("thread_a")
-    assert _gone(pid) and not _gone(other, within_s=0.2)
+    assert _gone(pids) and not _gone(other, within_s=0.2)

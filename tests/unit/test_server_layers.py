@@ -31,7 +31,7 @@ TOP_LEVEL_LAYERS = {"config": "core"}
 # Third-party and standard modules that only these layers may import: SQL stays in storage, HTTP in api and host.
 ONLY_IN = {"sqlite3": {"storage"}, "starlette": {"api", "host"}, "uvicorn": {"host"}}
 # Scripts run by path in a process of their own: they import nothing of the package.
-STANDALONE = {"asst_tui.server.tools.sandbox_worker"}
+STANDALONE = {"asst_tui.server.tools.sandbox_worker", "asst_tui.server.tools.sandbox_userns"}
 MAX_LINES = 450
 
 

@@ -38,6 +38,8 @@ def run_serve(args: argparse.Namespace) -> int:
         engine=args.engine,
         api_key=api_key,
         keys_file=Path(args.keys_file).expanduser().absolute() if args.keys_file else None,
+        sandbox=args.sandbox,
+        allow_unisolated_code=args.allow_unisolated_code,
         **fields,
     )
     if not config.is_loopback and not config.needs_key:
@@ -54,7 +56,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     try:
         server = make_uvicorn(config)
-    except (DataDirInUse, KeysFileError, NewerDatabase) as exc:
+    except (DataDirInUse, KeysFileError, NewerDatabase, ServerStartError) as exc:
         sock.close()
         print(f"asst-tui serve: {exc}", file=sys.stderr)
         return 1
@@ -62,6 +64,7 @@ def run_serve(args: argparse.Namespace) -> int:
     print(f"asst-tui server ({config.engine_label}) listening on {base_url_for(host, port)}", flush=True)
     if config.keys_file is not None:
         print(f"keys file: {config.keys_file}   (each key opens its project; changes apply at once)", flush=True)
+    print(f"code interpreter: {server.sandbox_label}", file=sys.stderr, flush=True)
     print(f"data dir: {config.data_dir}   (Ctrl+C to stop)", flush=True)
     try:
         server.run(sockets=[sock])

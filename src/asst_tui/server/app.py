@@ -15,15 +15,21 @@ from .lock import lock_data_dir
 from .runs.engines import make_engine
 from .runs.manager import RunManager
 from .storage.sqlite import open_sqlite
-from .tools.ingest import Ingester
+from .start_error import ServerStartError
 from .tools.file_expiry import FileExpiry
+from .tools.ingest import Ingester
 from .tools.sandbox import Sandbox
+from .tools.sandbox_modes import SandboxUnavailable, choose
 
 
 class ServerState:
     """Everything a request handler needs: the keys, storage, the run manager, settings."""
 
     def __init__(self, config: ServerConfig) -> None:
+        try:  # before the data dir is locked: a server that can't run code safely must not hold it
+            isolation = choose(config.sandbox, loopback=config.is_loopback, allow_unisolated=config.allow_unisolated_code)
+        except SandboxUnavailable as exc:
+            raise ServerStartError(str(exc)) from None
         self.keys = ServerKeys(config.api_key, config.keys_file)  # first: a bad keys file stops the start before anything is opened
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = config
@@ -39,8 +45,11 @@ class ServerState:
             config.data_dir / "sandbox",
             timeout_s=config.sandbox_timeout_s,
             memory_mb=config.sandbox_memory_mb,
+            disk_mb=config.sandbox_disk_mb,
             max_log_chars=config.sandbox_max_log_chars,
+            isolation=isolation,
         )
+        self.sandbox.reap_leftovers()  # workers a server that died left running: the data dir is ours now
         self.ingester = Ingester(self.storage.chunks, self.files)
         self.file_expiry = FileExpiry(self.objects, self.files, self.ingester)
         self.runs = RunManager(self.objects, self.files, make_engine(config), self.sandbox, self.ingester, config)

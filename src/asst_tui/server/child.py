@@ -42,7 +42,8 @@ def main() -> int:
 
     def started() -> None:
         _note(f"asst-tui server ({config.engine_label}) listening on {base_url}, pid {os.getpid()}, data dir {config.data_dir}")
-        _say(answer, base_url=base_url)
+        _note(f"code interpreter: {server.sandbox_label}")
+        _say(answer, base_url=base_url, sandbox=server.sandbox_label)
 
     try:
         server = make_uvicorn(config, on_started=started)

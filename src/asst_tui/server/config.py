@@ -25,8 +25,11 @@ class ServerConfig:
     api_key: str | None = field(default=None, repr=False)  # when set, every request needs it (or a key of keys_file); it opens the default project
     keys_file: Path | None = None  # the keys file (core/keys_file.py): each key opens its project; re-read when it changes
     run_expiry_seconds: int = 600
+    sandbox: str | None = None  # "isolated" (bubblewrap), "process", or None: isolated where bubblewrap works, else process
+    allow_unisolated_code: bool = False  # let a `process` sandbox serve beyond loopback
     sandbox_timeout_s: float = 30.0
-    sandbox_memory_mb: int = 1024
+    sandbox_memory_mb: int = 1024  # per worker: its processes together, and each one's address space
+    sandbox_disk_mb: int = 1024  # per worker: its working dir (its /tmp included)
     sandbox_max_log_chars: int = 20_000
     upstream_base_url: str | None = None  # the chat engine's Chat Completions server, ending in /v1
     upstream_api_key: str | None = field(default=None, repr=False)  # resolved from the environment; never stored

@@ -39,12 +39,13 @@ class _Server(uvicorn.Server):
     """uvicorn waits for open connections before the app's shutdown: end the runs (and so their
     SSE streams, which then finish with thread.run.failed) first, so stopping never hangs on a stream.
 
-    `on_started` is called once the server accepts requests."""
+    `on_started` is called once the server accepts requests; `sandbox_label` says which code interpreter sandbox it runs."""
 
     def __init__(self, config: uvicorn.Config, state: ServerState, on_started: Callable[[], None] | None = None) -> None:
         super().__init__(config)
         self.state = state
         self._on_started = on_started
+        self.sandbox_label = state.sandbox.isolation.label
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -75,6 +76,7 @@ class EmbeddedServer:
         self._sock = sock
         self.host, self.port = sock.getsockname()[:2]
         self.base_url = base_url_for(self.host, self.port)
+        self.sandbox_label = server.sandbox_label
 
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True

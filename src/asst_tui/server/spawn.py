@@ -26,10 +26,11 @@ FAILED_START_GRACE = 2.0  # seconds a child that failed to start gets to exit by
 class ChildServer:
     """A server in a child process; `base_url` ends in /v1, `stop()` shuts it down cleanly."""
 
-    def __init__(self, process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], base_url: str, log_path: Path, sandbox_label: str = "") -> None:
         self._process = process
         self.base_url = base_url
         self.log_path = log_path
+        self.sandbox_label = sandbox_label  # which code interpreter sandbox it runs, and why
 
     @property
     def pid(self) -> int:
@@ -65,7 +66,7 @@ def spawn_server(config: ServerConfig, ready_timeout: float = 20.0) -> ChildServ
         raise
     finally:
         _close(process.stdout)
-    return ChildServer(process, answer["base_url"], log_path)
+    return ChildServer(process, answer["base_url"], log_path, answer.get("sandbox", ""))
 
 
 def _handshake(process: subprocess.Popen[bytes], config: ServerConfig, timeout: float, log_path: Path) -> dict[str, Any]:

@@ -1,10 +1,15 @@
 """One code-interpreter worker: runs cells of Python for a single thread, keeping their variables.
 
-Started by `sandbox.Sandbox` as `python -I sandbox_worker.py MEMORY_MB`; standard library only, and it
-must not import asst_tui. Protocol: frames of a 4-byte big-endian length and JSON. The manager sends
-{"code", "limit"} on stdin; the worker answers on stdout with {"out": text} frames while the cell runs,
-then {"done": true, "traceback": str, "omitted": int}. User code never sees those pipes: they are moved
-off fds 0 and 1, which then point at /dev/null, and sys.stdout/sys.stderr become frame writers.
+Started by `sandbox.Sandbox` as `python -I sandbox_worker.py SETTINGS [--check]` (SETTINGS: JSON of its
+limits and, under a root server, the uid to drop to; --check: apply them, print "ok" and exit); standard
+library only, and it must not import asst_tui. Protocol: frames of a 4-byte big-endian length and JSON.
+The manager sends {"call", "code", "limit"} on stdin; the worker answers on stdout with {"call", "out":
+text} frames while the cell runs, then {"call", "done": true, "traceback": str, "omitted": int}. User
+code never sees those pipes through fds 0 and 1, which then point at /dev/null, and sys.stdout and
+sys.stderr become frame writers. The manager still trusts nothing it reads (sandbox_protocol.py).
+
+The requests pipe is also the worker's lifeline: when it closes (the server stopped or died, even by
+kill -9) the worker kills every process it started, whichever session they moved to, then itself.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import io
 import json
 import linecache
 import os
+import queue
+import signal
 import sys
 import threading
 import traceback
@@ -21,6 +28,7 @@ import types
 from typing import Any, BinaryIO
 
 CELL_PREFIX = "<cell-"
+CPU_GRACE_S = 5
 
 
 def read_frame(pipe: BinaryIO) -> Any:
@@ -43,11 +51,13 @@ class Channel:
     def __init__(self, pipe: BinaryIO) -> None:
         self._pipe = pipe
         self._lock = threading.Lock()
-        self.start_cell(0)
+        self.start_cell("", 0)
 
-    def start_cell(self, limit: int) -> None:
-        self._room = limit
-        self.omitted = 0
+    def start_cell(self, call: str, limit: int) -> None:
+        with self._lock:
+            self._call = call
+            self._limit = self._room = limit
+            self.omitted = 0
 
     def output(self, text: str) -> None:
         with self._lock:
@@ -55,11 +65,13 @@ class Channel:
             self._room -= len(shown)
             self.omitted += len(text) - len(shown)
             if shown:
-                write_frame(self._pipe, {"out": shown})
+                write_frame(self._pipe, {"call": self._call, "out": shown})
 
-    def send(self, frame: dict[str, Any]) -> None:
+    def finish(self, error: str) -> None:
+        """End the cell; of its traceback only the end fits (the manager keeps no more, and bounds frames)."""
         with self._lock:
-            write_frame(self._pipe, frame)
+            tail = error[max(len(error) - self._limit, 0) :]
+            write_frame(self._pipe, {"call": self._call, "done": True, "traceback": tail, "omitted": self.omitted})
 
 
 class TextOutput(io.TextIOBase):
@@ -96,15 +108,76 @@ class BinaryOutput(io.RawIOBase):
         return len(data)
 
 
-def limit_memory(megabytes: int) -> None:
-    """Cap the address space of this process and its children (Linux; a no-op where unsupported)."""
+def apply_limits(settings: dict[str, Any]) -> None:
+    """rlimits for this process, inherited by all it starts: memory, processes, file size, CPU time, no core dumps."""
     try:
         import resource
+    except ImportError:  # not POSIX
+        return
+    wanted = {
+        resource.RLIMIT_AS: settings["memory_mb"] * 1024 * 1024,
+        resource.RLIMIT_FSIZE: settings["file_bytes"],
+        resource.RLIMIT_CPU: settings["cpu_s"],
+        resource.RLIMIT_CORE: 0,
+    }
+    if settings.get("processes") is not None:
+        wanted[resource.RLIMIT_NPROC] = settings["processes"]
+    for kind, limit in wanted.items():
+        hard = resource.getrlimit(kind)[1]
+        limit = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        # Hard limits: nothing in the sandbox can raise them again. CPU time gets SIGXCPU (which says
+        # why) a few seconds before the SIGKILL of its hard limit.
+        ceiling = limit + CPU_GRACE_S if kind == resource.RLIMIT_CPU and hard == resource.RLIM_INFINITY else limit
+        resource.setrlimit(kind, (limit, ceiling))
 
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):
-        pass
+
+def drop_privileges(uid: int | None) -> None:
+    """Under a root server the sandbox starts as its user namespace's root: become `uid` for good, losing every capability."""
+    if uid is None or os.getuid() != 0:
+        return
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise SystemExit("the sandbox could get its root back after dropping it")
+
+
+def end_everything() -> None:
+    """Kill every process this worker started (those in new sessions too, where /proc shows them), then the worker."""
+    for pid in reversed(descendants(os.getpid())):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    os.killpg(0, signal.SIGKILL)
+
+
+def descendants(root: int) -> list[int]:
+    found = [root]
+    for pid in found:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    found.extend(int(child) for child in children.read().split() if int(child) not in found)
+            except OSError:
+                pass
+    return found[1:]
+
+
+def read_requests(pipe: BinaryIO, requests: queue.Queue[dict[str, Any]]) -> None:
+    """Queue the manager's requests; when the pipe closes, nobody is left to read the output: end everything."""
+    try:
+        while (request := read_frame(pipe)) is not None:
+            requests.put(request)
+    finally:
+        end_everything()
 
 
 def take_protocol_pipes() -> tuple[BinaryIO, BinaryIO]:
@@ -143,20 +216,28 @@ def run_cell(code: str, filename: str, namespace: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    limit_memory(int(sys.argv[1]))
-    requests, replies = take_protocol_pipes()
+    settings = json.loads(sys.argv[1])
+    apply_limits(settings)
+    drop_privileges(settings.get("uid"))
+    if sys.argv[2:] == ["--check"]:
+        print("ok")
+        return
+    pipe, replies = take_protocol_pipes()
+    requests: queue.Queue[dict[str, Any]] = queue.Queue()
+    threading.Thread(target=read_requests, args=(pipe, requests), name="lifeline", daemon=True).start()
     channel = Channel(replies)
     stdin = sys.stdin  # reads fd 0, now /dev/null: input() gets EOFError
     main_module = types.ModuleType("__main__")  # so pickle finds classes defined in cells
     sys.modules["__main__"] = main_module
     sys.path.insert(0, "")  # like a notebook: modules written to the working dir are importable
     count = 0
-    while (request := read_frame(requests)) is not None:
+    while True:
+        request = requests.get()
         count += 1
-        channel.start_cell(request["limit"])
+        channel.start_cell(request["call"], request["limit"])
         sys.stdin, sys.stdout, sys.stderr = stdin, TextOutput(channel), TextOutput(channel)
         error = run_cell(request["code"], f"{CELL_PREFIX}{count}>", main_module.__dict__)
-        channel.send({"done": True, "traceback": error, "omitted": channel.omitted})
+        channel.finish(error)
 
 
 if __name__ == "__main__":
