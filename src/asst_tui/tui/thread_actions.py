@@ -57,9 +57,25 @@ class ThreadActions:
             self.registry.mark_stale(self.identity, thread_id, stale=False)
             self.refresh_sidebar()
         await self.chat.show_messages(messages, has_older)
+        if entry and not entry.title and messages:
+            self.run_worker(partial(self._title_thread, thread_id, messages, has_older), group="title")
         if welcome and not messages:
             await self.chat.add_note(WELCOME)
         self.run_worker(partial(self.pick_up_run, thread_id), group="run", exclusive=True)
+
+    async def _title_thread(self, thread_id: str, messages: list, has_older: bool) -> None:
+        """A thread adopted by its ID has no title yet: its first user message gives it one."""
+        from ..client.errors import BackendError
+        from ..session.choose import title_from_first_message
+
+        try:
+            titled = await title_from_first_message(
+                self.connection.backend, self.registry, self.identity, thread_id, messages, has_older
+            )
+        except BackendError:
+            return  # it stays "New thread"; the user can rename it (F2)
+        if titled:
+            self.refresh_sidebar()
 
     async def pick_up_run(self, thread_id: str) -> None:
         from ..client.errors import BackendError
