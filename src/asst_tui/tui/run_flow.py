@@ -98,7 +98,7 @@ class RunFlow:
             self.chat.add_delta(event.message_id, visible(event.text))
         elif isinstance(event, MessageStarted):
             if event.role == "assistant":
-                await self.chat.begin_stream(event.message_id)
+                await self.chat.begin_stream(event.message_id, run_id=event.run_id)
         elif isinstance(event, MessageDone):
             await self.chat.finish_message(event.message)
         elif isinstance(event, PANEL_EVENTS):
@@ -110,6 +110,7 @@ class RunFlow:
             self.panel.apply(event)
             if isinstance(event, RunEnded):
                 self.host.set_run_status(event.status)
+                self.chat.mark_runs([{"id": event.run_id, "status": event.status}])
                 await self._say_how_it_ended(event)
 
     async def _say_how_it_ended(self, event: RunEnded) -> None:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from ..protocol import ACTIVE_RUN_STATUSES
+
 from .text import visible
 from .welcome import WELCOME
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from .widgets.sidebar import Sidebar
 
 PAGE_SIZE = 40  # messages fetched when a thread opens, and each time older ones are wanted
+RUNS_MARKED = 100  # the newest runs whose end is marked on their replies when a thread opens
 
 
 class ThreadActions:
@@ -81,10 +84,13 @@ class ThreadActions:
         from ..client.errors import BackendError
 
         try:
-            run = await self.connection.backend.active_run(thread_id)
+            runs = await self.connection.backend.list_runs(thread_id, limit=RUNS_MARKED)
         except BackendError as error:
             await self.show_problem(error.message, error.hint)
             return
+        if thread_id == self.thread_id:
+            self.chat.mark_runs(runs)  # replies of cancelled (or incomplete, failed) runs say so
+        run = runs[0] if runs and runs[0].get("status") in ACTIVE_RUN_STATUSES else None
         if run is not None:
             await self.new_flow(thread_id).session.watch(run)
 

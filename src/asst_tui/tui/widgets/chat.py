@@ -32,6 +32,7 @@ from ..message_format import cited_file_ids, render_message
 from .chat_entry import Block, Entry
 from .chat_file_rows import FileRows
 from .chat_lines import Anchor, EntryList, LineBudget
+from .chat_marks import RunMarks
 from .chat_message import file_slots
 from .chat_paint import BODY_INSET, PaintedLines, RowStyles
 
@@ -47,7 +48,7 @@ OLDER_SCREENS = 3  # ask for the older page when the top of what is loaded is th
 def entry_for(message: dict[str, Any]) -> Entry:
     rendered = render_message(message)
     return Entry(message.get("role", "assistant"), rendered.markdown, message.get("id"), message.get("created_at"),
-                 list(rendered.files))
+                 list(rendered.files), run_id=message.get("run_id"))
 
 
 _warming: list[threading.Thread] = []
@@ -60,7 +61,7 @@ def _warm_up_once() -> None:
         _warming[0].start()
 
 
-class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
+class ChatView(PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
     """The open thread's messages (see the module's docstring)."""
 
     COMPONENT_CLASSES = {
@@ -98,6 +99,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         self._list = EntryList()
         self._budget = LineBudget()
         self._by_id: dict[str, Entry] = {}
+        self._run_marks: dict[str, str] = {}
         self._older_before: str | None = None  # the id an OlderWanted asked for
         self._pending: dict[str, list[str]] = {}
         self._flush_scheduled = False
@@ -281,6 +283,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         self._list.clear()
         self._budget.clear()
         self._by_id = {}
+        self.forget_runs()
         entries = [entry_for(message) for message in messages]
         self._adopt(entries)
         self._list.insert(0, entries)
@@ -288,6 +291,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         self._settle(None)
 
     def _adopt(self, entries: list[Entry]) -> None:
+        self._mark(entries)
         for entry in entries:
             entry.slot_heights = [1] * sum(file_slots(ref) for ref in entry.files)
             if entry.message_id:
@@ -353,9 +357,10 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
 
     # --- streaming ----------------------------------------------------------------------------
 
-    async def begin_stream(self, message_id: str, created_at: float | None = None) -> None:
+    async def begin_stream(self, message_id: str, created_at: float | None = None, run_id: str | None = None) -> None:
         if message_id not in self._by_id:
-            await self.add_message("assistant", "", message_id=message_id, created_at=created_at)
+            entry = await self.add_message("assistant", "", message_id=message_id, created_at=created_at)
+            entry.run_id = run_id
 
     def add_delta(self, message_id: str, text: str) -> None:
         """Queue streamed text; it reaches the screen on the next frame flush."""
@@ -444,6 +449,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         """The message's final form: its text (with footnotes) and any new files."""
         rendered = render_message(message)
         anchor = self._anchor()
+        entry.run_id = message.get("run_id") or entry.run_id
         entry.replace(rendered.markdown)
         entry.complete()
         known = {ref.file_id for ref in entry.files}
