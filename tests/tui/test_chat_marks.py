@@ -5,6 +5,13 @@ from __future__ import annotations
 from .helpers import SIZE, assistant_texts, make_app, ready, run_done, screen_text, send, wait_for, write_config
 
 
+def chat_text(app) -> str:
+    """What the chat pane shows (its region of the screen)."""
+    region = app.chat.region
+    rows = screen_text(app).splitlines()[region.y : region.bottom]
+    return "\n".join(row[region.x : region.right] for row in rows)
+
+
 def role_lines(app) -> list[str]:
     return [line for line in screen_text(app).splitlines() if "Assistant" in line and "▌" not in line]
 
@@ -36,3 +43,38 @@ async def test_a_cancelled_reply_is_marked_live_and_after_reopening(home):
         marked = [entry for entry in app.chat.entries if entry.marker]
         assert len(marked) == 1 and marked[0].role == "assistant"
         assert marked[0] is [entry for entry in app.chat.entries if entry.role == "assistant"][0]
+
+
+async def test_a_thread_switch_clears_the_old_chat_at_once_and_says_it_is_loading(home):
+    import asyncio
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "words of the first thread")
+        await run_done(pilot)
+        first = app.thread_id
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: app.thread_id != first, what="a second thread")
+        await send(pilot, "words of the second thread")
+        await run_done(pilot)
+        backend = app.connection.backend
+        served = backend.list_messages
+        gate = asyncio.Event()
+
+        async def slow_list_messages(*args, **kwargs):  # a slow network: the page arrives when the test lets it
+            await gate.wait()
+            return await served(*args, **kwargs)
+
+        backend.list_messages = slow_list_messages
+        app.chat.focus()
+        try:
+            await pilot.press("alt+down")
+            await pilot.pause()
+            text = chat_text(app)
+            assert "words of the second thread" not in text and "Loading the thread" in text, text
+        finally:
+            gate.set()
+        await wait_for(pilot, lambda: "words of the first thread" in chat_text(app), what="the other thread")
+        assert "Loading the thread" not in chat_text(app)
+        assert app.thread_id == first

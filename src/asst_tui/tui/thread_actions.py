@@ -40,10 +40,13 @@ class ThreadActions:
         self.refresh_sidebar()
         self.set_run_status("idle")
         self.run_panel.clear()
+        await self.chat.show_loading()
         backend = self.connection.backend
         try:
             messages, has_older = await backend.list_messages(thread_id, limit=PAGE_SIZE)
         except BackendError as error:
+            if thread_id != self.thread_id:
+                return  # another thread was opened meanwhile
             await self.chat.show_messages([], False)
             if error.kind == "not_found":
                 self.registry.mark_stale(self.identity, thread_id)
@@ -55,6 +58,8 @@ class ThreadActions:
             else:
                 await self.show_problem(error.message, error.hint)
             return
+        if thread_id != self.thread_id:
+            return  # another thread was opened meanwhile
         entry = self.registry.get_thread(self.identity, thread_id)
         if entry and entry.stale:
             self.registry.mark_stale(self.identity, thread_id, stale=False)
@@ -122,7 +127,8 @@ class ThreadActions:
             self.notify("Still connecting…")
             return
         if thread_id != self.thread_id:
-            await self.open_thread(thread_id)
+            await self.chat.show_loading()  # in this key's frame; the page follows from a worker
+            self.run_worker(partial(self.open_thread, thread_id), group="open", exclusive=True)
 
     def _neighbour_thread(self, step: int) -> str | None:
         ids = [entry.id for entry in self.registry.threads(self.identity)]

@@ -290,6 +290,11 @@ class ChatView(PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
         self.following = True
         self._settle(None)
 
+    async def show_loading(self) -> None:
+        """Another thread is being opened: clear the pane now (in the key's frame) and say so."""
+        await self.show_messages([], False)
+        await self.add_note("Loading the thread…")
+
     def _adopt(self, entries: list[Entry]) -> None:
         self._mark(entries)
         for entry in entries:
