@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from .file_names import remember_name
 from .text import visible
 
 if TYPE_CHECKING:
@@ -70,8 +71,12 @@ class RunActions:
         sent = await self.chat.add_message("user", visible(text), created_at=time.time())
         attached = self.take_attachments()
         try:
+            for attachment in attached:
+                remember_name(attachment.file_id, attachment.name)
             message = await flow.session.add_message(text, [a.param() for a in attached] or None)
             self.chat.set_message_id(sent, message["id"])
+            if attached:
+                await self.chat.finish_message(message)  # its attachments, under its text
             self._record_activity(thread_id, text)
             overrides = self.next_run_params()
             await flow.session.start(self.assistant["id"], **overrides)

@@ -28,7 +28,7 @@ from textual.widget import Widget
 
 from ..file_names import fetch_names
 from ..markdown_lines import render_block, warm_up
-from ..message_format import cited_file_ids, render_message
+from ..message_format import named_file_ids, render_message
 from .chat_entry import Block, Entry
 from .chat_file_rows import FileRows
 from .chat_lines import Anchor, EntryList, LineBudget
@@ -444,9 +444,9 @@ class ChatView(PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
             previous = entry
 
     async def _learn_file_names(self, messages: list[dict[str, Any]]) -> None:
-        """Look up the names of files the messages cite, so footnotes can name them."""
+        """Look up the names of files the messages cite or attach, so footnotes and links can name them."""
         connection = getattr(self.app, "connection", None)
-        cited = [file_id for message in messages for file_id in cited_file_ids(message)]
+        cited = [file_id for message in messages for file_id in named_file_ids(message)]
         if connection is not None and cited:
             await fetch_names(connection.backend, cited)
 
