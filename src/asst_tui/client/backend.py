@@ -153,6 +153,10 @@ class Backend:
         with self._mapped():
             return plain(await self._client.beta.threads.messages.retrieve(message_id, thread_id=thread_id))
 
+    async def delete_message(self, thread_id: str, message_id: str) -> None:
+        with self._mapped():
+            await self._client.beta.threads.messages.delete(message_id, thread_id=thread_id)
+
     async def all_messages(self, thread_id: str) -> list[dict[str, Any]]:
         """Every message of the thread, chronological."""
         with self._mapped():

@@ -29,8 +29,10 @@ from textual.widget import Widget
 from ..file_names import fetch_names
 from ..markdown_lines import render_block, warm_up
 from ..message_format import named_file_ids, render_message
+from .chat_cursor import CURSOR_BINDINGS, CURSOR_CLASSES, CURSOR_CSS, MessageCursor
 from .chat_entry import Block, Entry
 from .chat_file_rows import FileRows
+from .chat_find import FIND_BINDINGS, FIND_CLASSES, FIND_CSS, FindHighlights
 from .chat_lines import Anchor, EntryList, LineBudget
 from .chat_marks import RunMarks
 from .chat_message import file_slots
@@ -61,13 +63,16 @@ def _warm_up_once() -> None:
         _warming[0].start()
 
 
-class ChatView(PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
+class ChatView(FindHighlights, MessageCursor, PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
     """The open thread's messages (see the module's docstring)."""
+
+    BINDINGS = [*CURSOR_BINDINGS, *FIND_BINDINGS]
 
     COMPONENT_CLASSES = {
         "chat--label-user", "chat--label-assistant", "chat--label-note",
         "chat--bar-user", "chat--bar-assistant", "chat--bar-note", "chat--bar-error", "chat--bar-warning",
         "chat--body-user", "chat--body-assistant", "chat--body-note", "chat--body-error", "chat--body-warning",
+        *CURSOR_CLASSES, *FIND_CLASSES,
     }
     DEFAULT_CSS = """
     ChatView { overflow-y: scroll; }  /* a scrollbar appearing mid-reply would re-wrap everything */
@@ -83,7 +88,7 @@ class ChatView(PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
     ChatView > .chat--body-note { color: $text-muted; }
     ChatView > .chat--body-error { color: $text-error; }
     ChatView > .chat--body-warning { color: $text-warning; }
-    """
+    """ + CURSOR_CSS + FIND_CSS
 
     class OlderWanted(Message):
         """Older messages exist and the user is getting near them; `before` is the oldest loaded message id."""
@@ -284,6 +289,8 @@ class ChatView(PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
         self._budget.clear()
         self._by_id = {}
         self.forget_runs()
+        self.forget_selection()
+        self.forget_matches()
         entries = [entry_for(message) for message in messages]
         self._adopt(entries)
         self._list.insert(0, entries)
@@ -355,6 +362,7 @@ class ChatView(PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
         if anchor is not None and anchor.entry is entry:
             anchor = None if self.following else self._list.anchor(max(0, round(self.scroll_y) - 1))
         await self._unplace([entry])
+        self.forget_selection(entry)
         self._list.remove(entry)
         if entry.message_id:
             self._by_id.pop(entry.message_id, None)
