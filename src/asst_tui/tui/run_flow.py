@@ -7,6 +7,7 @@ went wrong. `RunSession` (session/run.py) owns the lifecycle; the app is reached
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Protocol
 
 from ..client.events import (
@@ -98,7 +99,7 @@ class RunFlow:
             self.chat.add_delta(event.message_id, visible(event.text))
         elif isinstance(event, MessageStarted):
             if event.role == "assistant":
-                await self.chat.begin_stream(event.message_id, run_id=event.run_id)
+                await self.chat.begin_stream(event.message_id, time.time(), run_id=event.run_id)  # the time, as on reload
         elif isinstance(event, MessageDone):
             await self.chat.finish_message(event.message)
         elif isinstance(event, PANEL_EVENTS):

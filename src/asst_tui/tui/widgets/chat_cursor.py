@@ -170,8 +170,9 @@ class MessageCursor:
         if entry is not self.selected or not self.has_focus:
             return styles
         component = self.get_component_rich_style
-        return RowStyles(styles.base, styles.label + component("chat--selected-label"),
-                         component("chat--selected-bar"), styles.body + component("chat--selected-body"))
+        label = component("chat--selected-label")  # the whole role line, not only its words
+        return RowStyles(styles.base + label, styles.label + label, component("chat--selected-bar"),
+                         styles.body + component("chat--selected-body"))
 
     def on_focus(self) -> None:
         self.refresh()

@@ -147,11 +147,11 @@ class FindBar(Horizontal):
     DEFAULT_CSS = """
     FindBar { height: 1; display: none; background: $boost; }
     FindBar.-open { display: block; }
-    FindBar > Input { border: none; height: 1; width: 1fr; padding: 0 1; background: $boost; }
+    FindBar > #find-input { border: none; height: 1; width: 1fr; padding: 0 1; background: $boost; }  /* over Input:focus */
     FindBar > #find-count { width: auto; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "close", "Close find", show=False),
+        Binding("escape", "close", "Close find"),
         Binding("shift+enter", "step(-1)", "Previous match", show=False),
         Binding("down", "step(1)", "Next match", show=False),
         Binding("up", "step(-1)", "Previous match", show=False),
