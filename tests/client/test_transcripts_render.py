@@ -227,3 +227,14 @@ def test_save_never_overwrites(dump: ThreadDump, tmp_path: Path) -> None:
     assert json_path.name == "my-thread-2026-11-21-1403.json"
     assert json.loads(json_path.read_text(encoding="utf-8"))["messages"] == dump.messages
     assert sorted(p.name for p in directory.iterdir()) == sorted(p.name for p in [*paths, json_path])
+
+
+def test_a_transcript_written_to_a_chosen_path_saves_its_images_beside_it(dump: ThreadDump, tmp_path: Path) -> None:
+    from asst_tui.client.transcripts import write_transcript
+
+    dump.images["file-plot"] = b"\x89PNG-bytes"
+    write_transcript(dump, tmp_path / "notes.md", "md", "t")
+    assert (tmp_path / "notes-files" / "file-plot.png").read_bytes() == b"\x89PNG-bytes"
+    assert "![image](notes-files/file-plot.png)" in (tmp_path / "notes.md").read_text(encoding="utf-8")
+    write_transcript(dump, tmp_path / "notes.json", "json", "t")
+    assert not (tmp_path / "notes.json-files").exists() and not (tmp_path / "notes-files" / "notes.json").exists()

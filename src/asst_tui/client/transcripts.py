@@ -104,18 +104,24 @@ def save_transcript(
 
     A Markdown transcript's images go into `<name>-files/` beside it, linked by relative paths.
     """
-    markdown = _extension(fmt) != ".json"
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     name = Path(transcript_filename(title, now or datetime.now(), fmt))
     path = _claim(directory, name.stem, name.suffix)
     try:
-        links = _save_images(dump, path) if markdown else {}
-        write_text_atomic(path, to_markdown(dump, title, links) if markdown else to_json(dump))
+        write_transcript(dump, path, fmt, title)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_transcript(dump: ThreadDump, path: Path, fmt: str, title: str) -> None:
+    """Write the transcript to `path` (replacing it); Markdown's images go into `<stem>-files/` beside it."""
+    if _extension(fmt) == ".json":
+        write_text_atomic(path, to_json(dump))
+    else:
+        write_text_atomic(path, to_markdown(dump, title, _save_images(dump, Path(path))))
 
 
 def _save_images(dump: ThreadDump, transcript: Path) -> dict[str, str]:
