@@ -165,3 +165,22 @@ async def test_find_highlights_matches_steps_through_them_and_esc_closes(home):
         await pilot.press("slash")
         await pilot.press("backspace", *"zzz")
         assert str(count.render()) == "no match"
+
+
+async def test_every_match_of_a_long_reply_is_brought_into_view(home):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/lorem 3000")
+        await run_done(pilot)
+        app.chat.focus()
+        await pilot.press("slash", *"cupidatat")
+        bar = app.query_one(FindBar)
+        count = bar.query_one("#find-count")
+        total = int(str(count.render()).split(" of ")[1])
+        assert total > 10
+        for _ in range(total // 4):  # forwards and, wrapping, backwards: the current match is always on screen
+            await pilot.press("enter", "enter", "enter")
+            assert styled(app, "chat--match-current") == ["cupidatat"] or styled(app, "chat--match-current") == ["Cupidatat"]
+        await pilot.press("shift+enter")
+        assert styled(app, "chat--match-current") in (["cupidatat"], ["Cupidatat"])

@@ -45,7 +45,7 @@ def spans(text: str, query: str) -> list[int]:
 
 
 class FindHighlights:
-    """Needs ChatView's _list, _render, _painting, _viewport, _top_pad and reveal_line (MessageCursor)."""
+    """Needs ChatView's _list, _render, _anchor, _settle, _painting, _viewport, _top_pad and reveal_line (MessageCursor)."""
 
     find_query = ""
     find_bar: FindBar | None = None
@@ -66,7 +66,7 @@ class FindHighlights:
     def find(self, query: str) -> int:
         """Highlight every match of `query` (empty: none) and go to the first one from the view down; the count."""
         self.find_query = query
-        self._search()
+        self._search_in_place()
         if self._matches:
             top = round(self.scroll_y)
             after = [i for i, (entry, line, _) in enumerate(self._matches) if self._line_of(entry, line) >= top]
@@ -77,8 +77,8 @@ class FindHighlights:
 
     def find_step(self, step: int) -> tuple[int, int]:
         """Go to the next (1) or previous (-1) match, wrapping around; (its number from 1, how many)."""
-        if self._found_at != self._list.width:  # re-wrapped: the lines moved
-            self._search()
+        if self._found_at != self._list.width:  # re-wrapped (or other messages): the lines moved
+            self._search_in_place()
         if not self._matches:
             return 0, 0
         self._current = (self._current + step) % len(self._matches)
@@ -93,6 +93,12 @@ class FindHighlights:
         """The messages changed (another thread): look for the matches again at the next step."""
         self._matches, self._current, self._found_at = [], -1, -1
 
+    def _search_in_place(self) -> None:
+        """Search; the messages searched are rendered, so their heights turn exact: the view keeps its line."""
+        anchor = self._anchor()
+        self._search()
+        self._settle(anchor)
+
     def _search(self) -> None:
         self._matches, self._current, self._found_at = [], -1, self._list.width
         query = self.find_query
@@ -100,7 +106,12 @@ class FindHighlights:
             return
         for entry in self._list.entries:
             if query.casefold() not in entry.source.casefold() and query.lower() not in entry.source.lower():
-                continue  # (Markdown marks may hide a match in the source; the drawn lines are what counts)
+                continue  # not rendered to be searched (so a match split by Markdown marks, **nee**dle, is missed)
+            for block in entry.blocks:  # rendered first, so the height (and the lines counted) are exact
+                if not block.exact(self._list.width) or block.lines is None:
+                    self._render(block)
+                    entry.block_rendered(block)
+            self._list.changed(entry)
             for line in range(entry.height):
                 kind, value = entry.line(line, self._render)
                 if kind == BODY:
