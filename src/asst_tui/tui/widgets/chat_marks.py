@@ -30,7 +30,6 @@ class RunMarks:
         self.refresh()
 
     def _mark(self, entries: Iterable[Entry]) -> None:
-        marks = getattr(self, "_run_marks", {})
         for entry in entries:
-            if entry.run_id and entry.run_id in marks:
-                entry.marker = marks[entry.run_id]
+            if entry.run_id and entry.run_id in self._run_marks:
+                entry.marker = self._run_marks[entry.run_id]
