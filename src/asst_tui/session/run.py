@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..client.backend import Backend
 
 POLL_SECONDS = 1.0
-YIELD_SECONDS = 0.005  # the longest the stream is read without giving the event loop a turn (a key
+YIELD_SECONDS = 0.002  # the longest the stream is read without giving the event loop a turn (a key
 # or a frame waits at most this long for it; at 1/60 s frame gaps and keypress latency were ~2x longer)
 NO_RUN: Final = "idle"  # the status the observer is told when no run goes on
 CANCEL_RUN: Final = "cancel_run"  # what `RunObserver.outputs_for` returns to cancel the run instead

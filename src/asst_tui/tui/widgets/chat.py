@@ -36,7 +36,7 @@ from .chat_message import file_slots
 from .chat_paint import BODY_INSET, PaintedLines, RowStyles
 
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
-WAIT_PER_COST = 1  # between streamed frames, at least as long as a frame's CPU time: the reader and keys get half
+WAIT_PER_COST = 1  # between streamed frames, at least as long as the last flush's CPU time: the reader and keys get their share
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 SLICE_SECONDS = 0.004  # rendering done at a time in idle moments (a key waits at most this long for it)
 IDLE_GAP = 0.02  # between idle slices
@@ -365,21 +365,21 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
             self.set_timer(FRAME_SECONDS, self._flush_frame)
 
     def _flush_frame(self) -> None:
-        started = time.thread_time()
+        started, cpu = time.perf_counter(), time.thread_time()
         self._flush_once()
-        self.call_after_refresh(self._frame_shown, started)
+        self.call_after_refresh(self._frame_shown, started, time.thread_time() - cpu)
 
-    def _frame_shown(self, started: float) -> None:
-        """The next frame comes FRAME_SECONDS after this one began, or WAIT_PER_COST times its cost after it ended.
+    def _frame_shown(self, started: float, cost: float) -> None:
+        """The next flush comes FRAME_SECONDS after this one began, and at least WAIT_PER_COST times its cost after it was shown.
 
-        A frame's cost is this thread's CPU time from the flush to the painted frame (the stream reader's
-        turns in between included; waiting for the CPU while other processes run is not). Pacing by it
-        leaves the stream reader and the keyboard their share of the loop when a frame is dear (a slow
-        machine, a huge code block being streamed).
+        `cost` is the flush's own CPU time (rendering what came into view), not the stream reader's turns
+        before the frame was painted: counting those made every wait as long as a frame again, and a
+        frame every ~70 ms on a quiet machine. The floor leaves the reader and the keyboard their share of
+        the loop when a frame is dear (a slow machine, a huge code block being streamed).
         """
         if self._pending:
-            cost = time.thread_time() - started
-            self.set_timer(max(FRAME_SECONDS - cost, WAIT_PER_COST * cost), self._flush_frame)
+            elapsed = time.perf_counter() - started
+            self.set_timer(max(FRAME_SECONDS - elapsed, WAIT_PER_COST * cost), self._flush_frame)
         else:
             self._flush_scheduled = False
             self._want_idle()  # what streamed past the view is rendered now
