@@ -1,13 +1,14 @@
 """Per-frame CPU time of the chat pane (this thread's CPU, not wall clock), and cProfile of the dearest frames.
 
     python -m benchmarks.frame_cpu stream 20000 [--profile]   # /lorem N streamed in-process, headless
-    python -m benchmarks.frame_cpu scroll 400 [--profile]     # PageUp held to the top of an N-message thread
+    python -m benchmarks.frame_cpu scroll 400 [--profile-between]  # PageUp held to the top of an N-message thread
 
 A frame's CPU is `time.thread_time()` spent in the pane's streamed flush and its settling (after a scroll, say) plus the screen's compositor
 refresh (layout, render_lines, the update App._display is given); *between* is the CPU from one painted
 frame to the next, everything included (the stream reader's turns, keys, timers). Wall-clock figures
 swing with the machine's load; these do far less. With --profile, the frames are profiled one by one
-and the slowest five's profiles are added up and printed.
+and the slowest five's profiles are added up and printed; with --profile-between, everything from one
+painted frame to the next is profiled instead (the slowest five intervals).
 """
 
 from __future__ import annotations
@@ -29,15 +30,16 @@ from .fixtures import SIZE, adopt, bench_home, idle, make_app, press, ready, sdk
 from .history import make_thread
 from .report import p95
 
-KEEP = 5  # slowest frames whose profiles are printed
+KEEP = 5  # slowest frames whose profiles are printed (profiled in CPU time: a loaded machine does not blur them)
 WRAPPED = ((ChatView, "_flush_once"), (ChatView, "_settle"), (Screen, "_compositor_refresh"), (Screen, "_refresh_layout"))
 
 
 class FrameCpu:
     """Wraps the frame's work (flush, compositor refresh) with thread_time and, optionally, a profiler per frame."""
 
-    def __init__(self, app: Any, profile: bool) -> None:
-        self.profile = profile
+    def __init__(self, app: Any, profile: str = "") -> None:
+        self.profile = profile == "work"
+        self.profile_between = profile == "between"
         self.work: list[float] = []  # CPU per painted frame: flushes and refreshes since the previous frame
         self.between: list[float] = []
         self.gaps: list[float] = []  # wall clock between painted frames (noisy: for reference)
@@ -55,6 +57,8 @@ class FrameCpu:
         after_each_frame(app, self._painted)
 
     def restore(self) -> None:
+        if self.profile_between and self._profiler is not None:
+            self._profiler.disable()
         for owner, name, method in self._saved:
             setattr(owner, name, method)
 
@@ -65,7 +69,7 @@ class FrameCpu:
             self._depth += 1
             profiler = None
             if self.profile:
-                profiler = self._profiler = self._profiler or cProfile.Profile()
+                profiler = self._profiler = self._profiler or cProfile.Profile(time.thread_time)
                 profiler.enable()
             started = time.thread_time()
             try:
@@ -91,12 +95,20 @@ class FrameCpu:
             self.work.append(self._work * 1000)
             self.between.append((now - self._last) * 1000)
             self.gaps.append((wall - self._last_wall) * 1000)
-            if self._profiler is not None:
+            if self.profile and self._profiler is not None:
                 self.slowest.append((self._work, self._profiler))
+                self.slowest.sort(key=lambda item: -item[0])
+                del self.slowest[KEEP:]
+            if self.profile_between and self._profiler is not None:
+                self._profiler.disable()
+                self.slowest.append(((now - self._last), self._profiler))
                 self.slowest.sort(key=lambda item: -item[0])
                 del self.slowest[KEEP:]
         self._work = 0.0
         self._profiler = None
+        if self.active and self.profile_between:
+            self._profiler = cProfile.Profile(time.thread_time)
+            self._profiler.enable()
         self._last, self._last_wall = now, wall
 
     def report(self, title: str) -> str:
@@ -117,13 +129,14 @@ class FrameCpu:
                 stats.add(profiler)
             stats.sort_stats("cumulative").print_stats(45)
             stats.sort_stats("tottime").print_stats(30)
-            lines.append(f"  profile of the {len(self.slowest)} slowest frames "
+            what = "intervals between frames" if self.profile_between else "frames"
+            lines.append(f"  profile of the {len(self.slowest)} slowest {what} "
                          f"({', '.join(f'{work * 1000:.0f}' for work, _ in self.slowest)} ms):")
             lines.append(stream.getvalue())
         return "\n".join(lines)
 
 
-async def stream(words: int, profile: bool) -> str:
+async def stream(words: int, profile: str) -> str:
     app = make_app()
     async with app.run_test(size=SIZE):
         await ready(app)
@@ -142,7 +155,7 @@ async def stream(words: int, profile: bool) -> str:
         return probe.report(f"/lorem {words:,} streamed (headless {SIZE[0]}x{SIZE[1]}, {time.perf_counter() - started:.1f} s)")
 
 
-async def scroll(count: int, profile: bool) -> str:
+async def scroll(count: int, profile: str) -> str:
     app = make_app()
     async with app.run_test(size=SIZE):
         await ready(app)
@@ -172,7 +185,7 @@ async def scroll(count: int, profile: bool) -> str:
 
 def main(argv: list[str]) -> None:
     kind, size = argv[0], int(argv[1])
-    profile = "--profile" in argv
+    profile = "work" if "--profile" in argv else "between" if "--profile-between" in argv else ""
     with bench_home():
         print(asyncio.run((stream if kind == "stream" else scroll)(size, profile)))
 
