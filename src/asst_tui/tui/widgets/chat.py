@@ -101,6 +101,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         self._older_before: str | None = None  # the id an OlderWanted asked for
         self._pending: dict[str, list[str]] = {}
         self._flush_scheduled = False
+        self._shown_at = 0.0  # when the last streamed frame was painted (monotonic)
         self._idle_scheduled = False
         self._code_theme = "monokai"
         self._row_styles: dict[tuple[str, str], RowStyles] = {}
@@ -364,7 +365,10 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
             self._flush_scheduled = True
             self.set_timer(FRAME_SECONDS, self._flush_frame)
 
-    def _flush_frame(self) -> None:
+    def _flush_frame(self, deferred: bool = False) -> None:
+        if not deferred and self._input_since(self._shown_at):
+            self.call_after_refresh(self._flush_frame, True)  # the key's repaint first, without this frame's work in it
+            return
         started, cpu = time.perf_counter(), time.thread_time()
         self._flush_once()
         self.call_after_refresh(self._frame_shown, started, time.thread_time() - cpu)
@@ -377,12 +381,18 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         frame every ~70 ms on a quiet machine. The floor leaves the reader and the keyboard their share of
         the loop when a frame is dear (a slow machine, a huge code block being streamed).
         """
+        self._shown_at = time.monotonic()
         if self._pending:
             elapsed = time.perf_counter() - started
             self.set_timer(max(FRAME_SECONDS - elapsed, WAIT_PER_COST * cost), self._flush_frame)
         else:
             self._flush_scheduled = False
             self._want_idle()  # what streamed past the view is rendered now
+
+    def _input_since(self, moment: float) -> bool:
+        """Whether an input event (a key, say) came after `moment` (monotonic); the app's GC policy notes each one."""
+        collector = getattr(self.app, "collector", None)
+        return collector is not None and collector.input_at > moment
 
     def _flush_once(self) -> None:
         """Append everything queued since the last frame, one append per message."""
