@@ -36,7 +36,7 @@ from .chat_message import file_slots
 from .chat_paint import BODY_INSET, PaintedLines, RowStyles
 
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
-WAIT_PER_COST = 1  # between streamed frames, at least as long as the last flush's CPU time: the reader and keys get their share
+WAIT_PER_COST = 1  # between streamed frames, at least as long as the last flush took: the reader and keys get their share
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 SLICE_SECONDS = 0.004  # rendering done at a time in idle moments (a key waits at most this long for it)
 IDLE_GAP = 0.02  # between idle slices
@@ -369,17 +369,18 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         if not deferred and self._input_since(self._shown_at):
             self.call_after_refresh(self._flush_frame, True)  # the key's repaint first, without this frame's work in it
             return
-        started, cpu = time.perf_counter(), time.thread_time()
+        started = time.perf_counter()
         self._flush_once()
-        self.call_after_refresh(self._frame_shown, started, time.thread_time() - cpu)
+        self.call_after_refresh(self._frame_shown, started, time.perf_counter() - started)
 
     def _frame_shown(self, started: float, cost: float) -> None:
         """The next flush comes FRAME_SECONDS after this one began, and at least WAIT_PER_COST times its cost after it was shown.
 
-        `cost` is the flush's own CPU time (rendering what came into view), not the stream reader's turns
-        before the frame was painted: counting those made every wait as long as a frame again, and a
-        frame every ~70 ms on a quiet machine. The floor leaves the reader and the keyboard their share of
-        the loop when a frame is dear (a slow machine, a huge code block being streamed).
+        `cost` is how long the flush itself took (rendering what came into view), not the stream reader's
+        turns before the frame was painted: counting those made every wait as long as a frame again, and
+        a frame every ~70 ms on a quiet machine. The floor leaves the reader and the keyboard their share
+        of the loop when a frame is dear (a huge code block being streamed); it is wall-clock time, so on
+        a loaded machine, where the flush takes longer too, the reader keeps its share.
         """
         self._shown_at = time.monotonic()
         if self._pending:
