@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.actions import SkipAction
 from textual.binding import Binding
 
 from ..session.choose import remember_assistant
-from .screens.run_overrides import RunOverrides
 from .text import visible
+
+if TYPE_CHECKING:
+    from .screens.run_overrides import RunOverrides
 
 # Shift+F4 arrives as F16 (ESC [1;2S); F7 is a priority binding over the prompt's own F7 (select all).
 MANAGE_BINDINGS = [
@@ -25,20 +27,30 @@ class ManageActions:
     """Needs the AsstApp attributes: connection, registry, identity, assistant, thread_id, status_line,
     show_problem, use_assistant and _connected."""
 
-    run_overrides = RunOverrides()
+    _overrides: RunOverrides | None = None  # none set yet: the dialog's module is not loaded before the first frame
+
+    @property
+    def run_overrides(self) -> RunOverrides:
+        if self._overrides is None:
+            from .screens.run_overrides import RunOverrides
+
+            self._overrides = RunOverrides()
+        return self._overrides
 
     def next_run_params(self) -> dict[str, Any]:
         """The overrides to send with the run about to start."""
-        return dict(self.run_overrides.params)
+        return dict(self._overrides.params) if self._overrides is not None else {}
 
     def run_overrides_used(self, sent: dict[str, Any]) -> None:
         """A run that was sent the overrides `sent` has ended: drop them unless pinned (or changed since)."""
         if sent and sent == self.run_overrides.params and not self.run_overrides.pinned:
+            from .screens.run_overrides import RunOverrides
+
             self.set_run_overrides(RunOverrides())
             self.notify("The overrides were used by that run and are now cleared (pin them to keep them).", markup=False)
 
     def set_run_overrides(self, overrides: RunOverrides) -> None:
-        self.run_overrides = overrides
+        self._overrides = overrides
         self.status_line.overrides = overrides.summary()
 
     def _dialog(self, dialog: Callable[[], Awaitable[None]]) -> None:

@@ -39,7 +39,7 @@ from .chat_message import file_slots
 from .chat_paint import BODY_INSET, PaintedLines, RowStyles
 
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
-WAIT_PER_COST = 1  # between streamed frames, at least as long as a frame's CPU time: the reader and keys get half
+WAIT_PER_COST = 1  # between streamed frames, at least as long as the last flush took: the reader and keys get their share
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 SLICE_SECONDS = 0.004  # rendering done at a time in idle moments (a key waits at most this long for it)
 IDLE_GAP = 0.02  # between idle slices
@@ -108,6 +108,7 @@ class ChatView(FindHighlights, MessageCursor, PaintedLines, FileRows, RunMarks, 
         self._older_before: str | None = None  # the id an OlderWanted asked for
         self._pending: dict[str, list[str]] = {}
         self._flush_scheduled = False
+        self._shown_at = 0.0  # when the last streamed frame was painted (monotonic)
         self._idle_scheduled = False
         self._code_theme = "monokai"
         self._row_styles: dict[tuple[str, str], RowStyles] = {}
@@ -382,25 +383,35 @@ class ChatView(FindHighlights, MessageCursor, PaintedLines, FileRows, RunMarks, 
             self._flush_scheduled = True
             self.set_timer(FRAME_SECONDS, self._flush_frame)
 
-    def _flush_frame(self) -> None:
-        started = time.thread_time()
+    def _flush_frame(self, deferred: bool = False) -> None:
+        if not deferred and self._input_since(self._shown_at):
+            self.call_after_refresh(self._flush_frame, True)  # the key's repaint first, without this frame's work in it
+            return
+        started = time.perf_counter()
         self._flush_once()
-        self.call_after_refresh(self._frame_shown, started)
+        self.call_after_refresh(self._frame_shown, started, time.perf_counter() - started)
 
-    def _frame_shown(self, started: float) -> None:
-        """The next frame comes FRAME_SECONDS after this one began, or WAIT_PER_COST times its cost after it ended.
+    def _frame_shown(self, started: float, cost: float) -> None:
+        """The next flush comes FRAME_SECONDS after this one began, and at least WAIT_PER_COST times its cost after it was shown.
 
-        A frame's cost is this thread's CPU time from the flush to the painted frame (the stream reader's
-        turns in between included; waiting for the CPU while other processes run is not). Pacing by it
-        leaves the stream reader and the keyboard their share of the loop when a frame is dear (a slow
-        machine, a huge code block being streamed).
+        `cost` is how long the flush itself took (rendering what came into view), not the stream reader's
+        turns before the frame was painted: counting those made every wait as long as a frame again, and
+        a frame every ~70 ms on a quiet machine. The floor leaves the reader and the keyboard their share
+        of the loop when a frame is dear (a huge code block being streamed); it is wall-clock time, so on
+        a loaded machine, where the flush takes longer too, the reader keeps its share.
         """
+        self._shown_at = time.monotonic()
         if self._pending:
-            cost = time.thread_time() - started
-            self.set_timer(max(FRAME_SECONDS - cost, WAIT_PER_COST * cost), self._flush_frame)
+            elapsed = time.perf_counter() - started
+            self.set_timer(max(FRAME_SECONDS - elapsed, WAIT_PER_COST * cost), self._flush_frame)
         else:
             self._flush_scheduled = False
             self._want_idle()  # what streamed past the view is rendered now
+
+    def _input_since(self, moment: float) -> bool:
+        """Whether an input event (a key, say) came after `moment` (monotonic); the app's GC policy notes each one."""
+        collector = getattr(self.app, "collector", None)
+        return collector is not None and collector.input_at > moment
 
     def _flush_once(self) -> None:
         """Append everything queued since the last frame, one append per message."""
