@@ -31,7 +31,7 @@ from asst_tui.server.storage.postgres import open_postgres
 from asst_tui.server.storage.sqlite import open_sqlite
 from tests.postgres_cluster import Cluster
 
-from .conftest import MODEL, server_config, sync_client, wait_for_status
+from .conftest import MODEL, async_client, server_config, sync_client, wait_for_status
 
 _names = itertools.count(1)
 
@@ -106,6 +106,29 @@ def test_a_database_from_a_newer_asst_tui_is_refused(database: str, tmp_path: Pa
     _rows(database, "UPDATE schema_version SET version = %s", SCHEMA_VERSION + 1)
     with pytest.raises(errors.NewerDatabase, match="newer than this asst-tui knows"):
         open_postgres(database, tmp_path / "files")
+
+
+# ---- one process: the thread lock ----------------------------------------------------------------------
+
+
+async def test_concurrent_run_starts_on_one_thread_start_one_run(database: str, tmp_path: Path, servers: list[EmbeddedServer]) -> None:
+    """Every store call awaits the network here: the check for an active run and the start must still be one step."""
+    servers.append(srv := start_server(server_config(tmp_path / "s", database=database, demo_delay_ms=5)))
+    async with async_client(srv.base_url) as client:
+        assistant = await client.beta.assistants.create(model=MODEL)
+
+        async def start(thread_id: str) -> str:
+            try:
+                await client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant.id)
+                return "started"
+            except openai.BadRequestError:
+                return "refused"
+
+        for _ in range(5):
+            thread = await client.beta.threads.create(messages=[{"role": "user", "content": "/lorem 2000"}])
+            outcomes = await asyncio.gather(*(start(thread.id) for _ in range(40)))
+            assert outcomes.count("started") == 1, outcomes.count("started")
+            assert len((await client.beta.threads.runs.list(thread.id)).data) == 1
 
 
 # ---- failures --------------------------------------------------------------------------------------
