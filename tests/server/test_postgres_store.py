@@ -7,9 +7,11 @@ Everything runs on the session's real cluster (`pg_cluster`); each test makes it
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -165,6 +167,46 @@ def test_terminated_connections_are_replaced_without_a_failed_request(database: 
         assert terminated, "the server held no connection to terminate"
         assert client.beta.assistants.retrieve(assistant.id).name == "before"
         assert client.beta.assistants.update(assistant.id, name="after").name == "after"
+
+
+@pytest.fixture
+def small_database(pg_cluster: Cluster) -> Iterator[str]:
+    """A database in a tablespace on a 16 MB tmpfs (needs root to mount; skipped elsewhere): its disk can really fill."""
+    name = f"small_{os.getpid()}_{next(_names)}"
+    mount = pg_cluster.socket_dir.parent / name  # under the cluster's own dir: its owner can reach it
+    mount.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"can't mount a small tmpfs here ({result.stderr.strip() or 'not root'})")
+    try:
+        if os.geteuid() == 0:
+            shutil.chown(mount, pg_cluster.user)
+        with psycopg.connect(pg_cluster.dsn(), autocommit=True) as conn:
+            conn.execute(f"CREATE TABLESPACE \"{name}\" LOCATION '{mount}'")
+            conn.execute(f'CREATE DATABASE "{name}" TABLESPACE "{name}"')
+        yield pg_cluster.dsn(name)
+    finally:
+        with psycopg.connect(pg_cluster.dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP TABLESPACE IF EXISTS "{name}"')
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_really_full_disk_answers_507_and_reads_go_on(small_database: str, tmp_path: Path, servers: list[EmbeddedServer]) -> None:
+    servers.append(srv := start_server(server_config(tmp_path / "s", database=small_database)))
+    with sync_client(srv.base_url) as client:
+        kept = client.beta.assistants.create(model=MODEL, name="kept")
+        for _ in range(400):  # each about 190 kB once PostgreSQL has compressed it: the disk fills long before
+            try:
+                client.beta.assistants.create(model=MODEL, instructions=base64.b64encode(os.urandom(190_000)).decode())
+            except openai.APIStatusError as exc:
+                full = exc
+                break
+        else:
+            raise AssertionError("the database's disk never filled")
+        assert full.status_code == 507 and "PostgreSQL 53100" in full.message and "disk is full" in full.message
+        assert full.body is not None and full.body["code"] == "storage_full"  # type: ignore[index]
+        assert client.beta.assistants.retrieve(kept.id).name == "kept"
 
 
 def test_a_table_locked_by_another_session_answers_503_busy_within_seconds(database: str, tmp_path: Path, servers: list[EmbeddedServer]) -> None:
