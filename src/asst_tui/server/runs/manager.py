@@ -23,6 +23,7 @@ from ..tools.vector_stores import VectorStores
 from .context import RunContext, RunServices
 from .events import EventBus
 from .outcomes import RunFailed, RunIncomplete
+from .thread_locks import ThreadLocks
 
 if TYPE_CHECKING:
     from ..config import ServerConfig
@@ -47,6 +48,7 @@ class RunManager:
         self._delay = config.demo_delay_ms / 1000
         self.engine = engine
         self.bus = EventBus()
+        self.thread_locks = ThreadLocks()  # held by the API from a thread's check to its change (start a run, add a message)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: dict[str, tuple[int, str]] = {}  # run id -> (expires_at, project), for queued/requires_action runs
         self._expiry_task: asyncio.Task[None] | None = None
