@@ -149,10 +149,10 @@ class FilesScreen(ModalScreen[None]):
             return
         where = "its vector store" if row.vector_store_id else f"the {row.owner}'s code interpreter"
         name = str(self.table.get_row_at(self.table.cursor_row)[2])
-        self.app.push_screen(ConfirmScreen(f"Remove {name} from {where}?", "Remove"), lambda yes: yes and self.remove(row))
+        self.app.push_screen(ConfirmScreen(f"Remove {name} from {where}?", "Remove"), lambda yes: yes and self.remove_file(row))
 
     @work(group="files-remove")
-    async def remove(self, row: Row) -> None:
+    async def remove_file(self, row: Row) -> None:
         from ...client.errors import BackendError
 
         try:
