@@ -165,7 +165,7 @@ def test_wrong_types_and_unknown_keys_drop_only_the_bad_key():
     config, problems = load_config()
     assert [str(p) for p in problems] == [
         "config.toml:1: theme: expected a string, got an integer; ignored",
-        "config.toml:2: colour: unknown setting (known: default_profile, theme, transcripts_dir, inline_images, profiles)",
+        "config.toml:2: colour: unknown setting (known: default_profile, theme, transcripts_dir, inline_images, keys, profiles)",
         "config.toml:7: profiles.x.base_url: expected a string, got an integer; ignored",
         "config.toml:8: profiles.x.organisation: unknown key (known: kind, base_url, api_key_env, api_key, "
         "azure_endpoint, api_version, organization, project, default_assistant, engine, demo_delay_ms, "

@@ -7,18 +7,10 @@ from typing import Any
 
 from textual import work
 from textual.actions import SkipAction
-from textual.binding import Binding
 
 from ..session.choose import remember_assistant
 from .screens.run_overrides import RunOverrides
 from .text import visible
-
-# Shift+F4 arrives as F16 (ESC [1;2S); F7 is a priority binding over the prompt's own F7 (select all).
-MANAGE_BINDINGS = [
-    Binding("f16", "assistants", "Assistants: use, new, edit, duplicate, delete", show=False, key_display="shift+f4"),
-    Binding("f7", "run_overrides", "Overrides for the next run", show=False, priority=True),
-    Binding("f12", "run_inspector", "Run inspector (runs and their steps)", show=False),
-]
 
 
 class ManageActions:

@@ -94,6 +94,7 @@ class ThreadActions:
     async def on_sidebar_thread_chosen(self, event: Sidebar.ThreadChosen) -> None:
         await self.switch_to(event.thread_id)
         self.prompt.focus()
+        self.sidebar_used()
 
     async def switch_to(self, thread_id: str) -> None:
         if self.connection is None:
@@ -207,9 +208,6 @@ class ThreadActions:
             await self.open_thread(following)
         else:
             await self.action_new_thread()
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#thread-filter").focus()
 
 
 def _thread_id_problem(value: str) -> str | None:

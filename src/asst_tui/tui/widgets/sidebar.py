@@ -40,7 +40,7 @@ def matches(entry: ThreadEntry, needle: str) -> bool:
 
 
 class ThreadList(OptionList):
-    BINDINGS = [Binding("slash", "app.focus_filter", "Filter", show=False)]
+    BINDINGS = [Binding("slash", "app.focus_filter", "Filter", show=False, id="asst.focus_filter")]  # as keymap.py
 
 
 class Sidebar(Vertical):

@@ -1,0 +1,43 @@
+"""The app's actions on the layout: the threads sidebar, shown or hidden by a key and hidden on narrow
+terminals, and the keys that move the focus into it (a mixin of AsstApp)."""
+
+from __future__ import annotations
+
+from textual import events
+
+NARROW = 100  # below this many columns the sidebar hides itself (unless the user showed it)
+
+
+class ViewActions:
+    """Needs the AsstApp attributes: sidebar and size.
+
+    `sidebar_wanted` is the user's choice (the sidebar key); None follows the width.
+    """
+
+    sidebar_wanted: bool | None = None
+
+    def fit_sidebar(self) -> None:
+        """Show the sidebar as the user chose, or as the width allows."""
+        wanted = self.sidebar_wanted
+        self.sidebar.display = (self.size.width >= NARROW) if wanted is None else wanted
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_sidebar()
+
+    def action_toggle_sidebar(self) -> None:
+        self.sidebar_wanted = not self.sidebar.display
+        self.fit_sidebar()
+        if not self.sidebar.display and self.sidebar.has_focus_within:
+            self.prompt.focus()
+
+    def action_focus_threads(self) -> None:
+        self.sidebar.display = True  # for now: choosing a thread fits it again
+        self.query_one("#thread-list").focus()
+
+    def action_focus_filter(self) -> None:
+        self.sidebar.display = True
+        self.query_one("#thread-filter").focus()
+
+    def sidebar_used(self) -> None:
+        """A thread was chosen in the sidebar: hide it again if it was only shown to choose one."""
+        self.fit_sidebar()
