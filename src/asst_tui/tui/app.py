@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
@@ -268,7 +269,17 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         await super().on_event(event)
 
     async def on_unmount(self) -> None:
+        """Stop the app's workers and wait for them, then close the backend.
+
+        A run's stream is read in a worker: closing the HTTP client under it left httpcore's body
+        generator to Python's exit, which printed "aclose(): asynchronous generator is already running".
+        """
         self.collector.stop()
+        for worker in self.workers.cancel_node(self):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):  # ended, which is all that is wanted here
+                pass
         if self.connection is not None:
             await self.connection.close()
 
