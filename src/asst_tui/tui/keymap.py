@@ -56,7 +56,8 @@ ACTIONS: tuple[KeyAction, ...] = (  # the footer shows those with a `footer` lab
     KeyAction("rename_thread", ("f2",), "Rename thread", "Threads"),
     KeyAction("toggle_archive", ("f3",), "Archive/unarchive thread", "Threads"),
     KeyAction("delete_thread", ("f8",), "Delete thread", "Threads"),
-    KeyAction("focus_filter", ("slash",), "Filter threads", "Threads", "outside the prompt (there it types /)"),
+    KeyAction("focus_filter", ("slash",), "Filter threads", "Threads", "outside the prompt (there it types /)",
+              priority=True),  # before the focused widget takes the keys typed right after it
     KeyAction("run_overrides", ("f7",), "Overrides for the next run", "Runs", PROMPT, priority=True),
     KeyAction("run_history", ("f5",), "Earlier runs of the thread", "Runs"),
     KeyAction("run_inspector", ("f12",), "Run inspector (runs and their steps)", "Runs"),

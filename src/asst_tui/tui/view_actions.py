@@ -4,6 +4,7 @@ terminals, and the keys that move the focus into it (a mixin of AsstApp)."""
 from __future__ import annotations
 
 from textual import events
+from textual.widgets import Input, TextArea
 
 NARROW = 100  # below this many columns the sidebar hides itself (unless the user showed it)
 
@@ -21,6 +22,11 @@ class ViewActions:
         wanted = self.sidebar_wanted
         self.sidebar.display = (self.size.width >= NARROW) if wanted is None else wanted
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_filter":  # a priority key, so typed text after it can't overtake it; not while typing
+            return not (self.screen is self.screen_stack[0] and isinstance(self.focused, (Input, TextArea)))
+        return super().check_action(action, parameters)
+
     def on_resize(self, event: events.Resize) -> None:
         self.fit_sidebar()
 
@@ -31,12 +37,16 @@ class ViewActions:
             self.prompt.focus()
 
     def action_focus_threads(self) -> None:
-        self.sidebar.display = True  # for now: choosing a thread fits it again
-        self.query_one("#thread-list").focus()
+        self._focus_in_sidebar("#thread-list")
 
     def action_focus_filter(self) -> None:
+        self._focus_in_sidebar("#thread-filter")
+
+    def _focus_in_sidebar(self, selector: str) -> None:
+        """Show the sidebar (for now: choosing a thread fits it again) and focus at once, not after a refresh
+        as Widget.focus() does: the keys typed right after the focus key go there, none to the old widget."""
         self.sidebar.display = True
-        self.query_one("#thread-filter").focus()
+        self.screen.set_focus(self.query_one(selector))
 
     def sidebar_used(self) -> None:
         """A thread was chosen in the sidebar: hide it again if it was only shown to choose one."""

@@ -40,7 +40,19 @@ def matches(entry: ThreadEntry, needle: str) -> bool:
 
 
 class ThreadList(OptionList):
-    BINDINGS = [Binding("slash", "app.focus_filter", "Filter", show=False, id="asst.focus_filter")]  # as keymap.py
+    """The threads shown (`/` filters them: a priority key of the app, keymap.py)."""
+
+
+class ThreadFilter(Input):
+    """Filter as you type; Esc clears the filter, and on an empty one goes back to the prompt."""
+
+    BINDINGS = [Binding("escape", "clear_or_leave", "Clear the filter", show=False)]
+
+    def action_clear_or_leave(self) -> None:
+        if self.value:
+            self.clear()
+        else:
+            self.app.query_one("#prompt").focus()
 
 
 class Sidebar(Vertical):
@@ -58,7 +70,8 @@ class Sidebar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Threads", classes="sidebar-title")
-        yield Input(placeholder="filter threads…", id="thread-filter")
+        yield ThreadFilter(placeholder="filter threads…  (/)", id="thread-filter")
+        yield Static("", id="thread-none")
         yield ThreadList(id="thread-list")
         yield Static("", id="assistant-label")
 
@@ -84,6 +97,9 @@ class Sidebar(Vertical):
         needle = self.query_one("#thread-filter", Input).value.strip()
         options = self.query_one(ThreadList)
         shown = [entry for entry in self._entries if matches(entry, needle)]
+        none = self.query_one("#thread-none", Static)
+        none.display = bool(needle) and not shown
+        none.update(literal(f"No thread matches '{needle}'. Esc clears the filter.", "italic"))
         options.set_options(Option(thread_label(entry, entry.id == self._current), id=entry.id) for entry in shown)
         for index, entry in enumerate(shown):
             if entry.id == self._current:
