@@ -24,6 +24,7 @@ from ..session.connection import connect, effective_profile
 from . import keymap
 from .file_actions import FileActions
 from .gc_policy import GcPolicy
+from .key_hold import KeyHold
 from .manage_actions import ManageActions
 from .run_actions import RunActions
 from .text import visible
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 BINDINGS = keymap.bindings()  # every key of the main screen: keymap.py; [keys] in config.toml overrides them
 
 
-class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions, App[None]):
+class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions, KeyHold, App[None]):
     """Chat with an Assistants v2 backend from the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -266,7 +267,15 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self.collector.input_seen()
+        if self.held(event):
+            return
         await super().on_event(event)
+
+    async def run_action(self, action: str | Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Run an action; after one that opens a dialog, the keys that follow wait for it (key_hold.py)."""
+        if action in keymap.DIALOG_ACTIONS and self.screen is self.screen_stack[0]:
+            self.hold_keys()
+        return await super().run_action(action, default_namespace, namespaces)
 
     async def on_unmount(self) -> None:
         """Stop the app's workers and wait for them, then close the backend.

@@ -31,6 +31,7 @@ class KeyAction:
     action: str = ""  # the Textual action, when it isn't `name`
     footer: str = ""  # shown in the footer with this short label
     priority: bool = False  # before the focused widget's own binding for the key (the prompt's F6, F7)
+    dialog: bool = False  # opens a dialog: the keys typed right after it wait for it (key_hold.py)
 
     @property
     def textual_action(self) -> str:
@@ -45,26 +46,26 @@ PROMPT = "main screen; in the prompt too, over the editor's own key"
 ACTIONS: tuple[KeyAction, ...] = (  # the footer shows those with a `footer` label in this order, as room allows
     KeyAction("cancel_run", ("escape",), "Cancel the run", "Runs", "while a run is going", footer="Cancel run"),
     KeyAction("answer_function_call", ("f6",), "Answer function call", "Runs",
-              "while a run waits for function outputs", footer="Answer function call", priority=True),
-    KeyAction("help", ("f1",), "Help: every key", "App", footer="Help"),
+              "while a run waits for function outputs", footer="Answer function call", priority=True, dialog=True),
+    KeyAction("help", ("f1",), "Help: every key", "App", footer="Help", dialog=True),
     KeyAction("quit", ("ctrl+q",), "Quit", "App", footer="Quit"),
     KeyAction("new_thread", ("ctrl+n",), "New thread", "Threads", footer="New thread"),
-    KeyAction("switch_thread", ("ctrl+t",), "Thread switcher", "Threads", footer="Threads"),
+    KeyAction("switch_thread", ("ctrl+t",), "Thread switcher", "Threads", footer="Threads", dialog=True),
     KeyAction("next_thread", ("alt+down",), "Next thread", "Threads"),
     KeyAction("previous_thread", ("alt+up",), "Previous thread", "Threads"),
-    KeyAction("open_thread_by_id", ("ctrl+o",), "Open thread by ID", "Threads"),
-    KeyAction("rename_thread", ("f2",), "Rename thread", "Threads"),
+    KeyAction("open_thread_by_id", ("ctrl+o",), "Open thread by ID", "Threads", dialog=True),
+    KeyAction("rename_thread", ("f2",), "Rename thread", "Threads", dialog=True),
     KeyAction("toggle_archive", ("f3",), "Archive/unarchive thread", "Threads"),
-    KeyAction("delete_thread", ("f8",), "Delete thread", "Threads"),
+    KeyAction("delete_thread", ("f8",), "Delete thread", "Threads", dialog=True),
     KeyAction("focus_filter", ("slash",), "Filter threads", "Threads", "outside the prompt (there it types /)",
               priority=True),  # before the focused widget takes the keys typed right after it
-    KeyAction("run_overrides", ("f7",), "Overrides for the next run", "Runs", PROMPT, priority=True),
-    KeyAction("run_history", ("f5",), "Earlier runs of the thread", "Runs"),
-    KeyAction("run_inspector", ("f12",), "Run inspector (runs and their steps)", "Runs"),
-    KeyAction("switch_assistant", ("f4",), "Switch assistant", "Assistants"),
-    KeyAction("assistants", ("shift+f4",), "Assistants: use, new, edit, duplicate, delete", "Assistants"),
-    KeyAction("attach_files", ("shift+f2",), "Attach files to the next message", "Files"),
-    KeyAction("files_view", ("f11",), "Files and vector stores of the thread and assistant", "Files"),
+    KeyAction("run_overrides", ("f7",), "Overrides for the next run", "Runs", PROMPT, priority=True, dialog=True),
+    KeyAction("run_history", ("f5",), "Earlier runs of the thread", "Runs", dialog=True),
+    KeyAction("run_inspector", ("f12",), "Run inspector (runs and their steps)", "Runs", dialog=True),
+    KeyAction("switch_assistant", ("f4",), "Switch assistant", "Assistants", dialog=True),
+    KeyAction("assistants", ("shift+f4",), "Assistants: use, new, edit, duplicate, delete", "Assistants", dialog=True),
+    KeyAction("attach_files", ("shift+f2",), "Attach files to the next message", "Files", dialog=True),
+    KeyAction("files_view", ("f11",), "Files and vector stores of the thread and assistant", "Files", dialog=True),
     KeyAction("save_transcript", ("ctrl+s",), "Save the transcript (Markdown and JSON)", "Files", footer="Save"),
     KeyAction("copy_reply", ("f9",), "Copy last reply", "Files"),
     KeyAction("toggle_sidebar", ("f10",), "Show or hide the threads sidebar", "View"),
@@ -76,6 +77,7 @@ ACTIONS: tuple[KeyAction, ...] = (  # the footer shows those with a `footer` lab
 )
 GROUPS = ("Threads", "Runs", "Assistants", "Files", "View", "App")
 BY_NAME = {action.name: action for action in ACTIONS}
+DIALOG_ACTIONS = frozenset(action.textual_action for action in ACTIONS if action.dialog)
 
 # Keys the widgets handle themselves: not configurable, and never given to an action.
 FIXED: tuple[tuple[str, str, str], ...] = (

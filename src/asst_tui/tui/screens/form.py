@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -49,7 +50,17 @@ def text_area(text: str = "") -> TextArea:
 
 
 class FormScreen(ModalScreen):
-    """A modal form whose fields can be marked with the reason they were refused."""
+    """A modal form whose fields can be marked with the reason they were refused.
+
+    Tab and Shift+Tab move the focus as priority keys: handled as they arrive, so in a quick burst the
+    keys typed after a Tab go to the field it reached (else they are all given to the field that had
+    the focus when the burst came in).
+    """
+
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     def mark(self, problems: dict[str, str]) -> None:
         """Show each problem under its field (clearing the others) and focus the first bad field."""

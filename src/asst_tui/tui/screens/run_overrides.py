@@ -53,6 +53,7 @@ class RunOverridesScreen(FormScreen):
     """Dismisses with the new RunOverrides (empty params: none), or None when closed without applying."""
 
     DEFAULT_CSS = "RunOverridesScreen {" + FORM_CSS + "}"
+    AUTO_FOCUS = "#model"  # focused as the screen is shown, before a key typed meanwhile is handled
     BINDINGS = [
         Binding("ctrl+s", "apply", "Apply", priority=True),
         Binding("ctrl+r", "clear", "Clear all", priority=True),
@@ -94,9 +95,6 @@ class RunOverridesScreen(FormScreen):
                 yield from field("pin", "Pin: keep these for every run until changed", Switch(self.current.pinned))
             yield Static(Text(""), classes="form--status")
             yield Static(Text("ctrl+s: apply   ctrl+r: clear all   escape: close, change nothing"), classes="form--hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#model", Input).focus()
 
     def params(self) -> tuple[dict[str, Any], dict[str, str]]:
         """The run parameters the form holds, and the problem of each field that is wrong."""
