@@ -119,9 +119,17 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
     def on_mount(self) -> None:
         self.fit_sidebar()
         self._apply_theme()
-        for problem in self.startup_problems:
-            self.notify(visible(problem), title="Configuration problem", severity="error", timeout=15, markup=False)
+        self._report_config_problems()
         self.call_after_refresh(self.start)
+
+    def _report_config_problems(self) -> None:
+        """One toast however many problems there are (five toasts overflowed an 80x24 screen); F1 lists them all."""
+        problems = self.startup_problems
+        if len(problems) == 1:
+            self.notify(visible(problems[0]), title="Configuration problem", severity="error", timeout=15, markup=False)
+        elif problems:
+            self.notify(visible(f"Configuration problems: {len(problems)}; F1 lists them all. The first: {problems[0]}"),
+                        title="Configuration problems", severity="error", timeout=15, markup=False)
 
     def _apply_theme(self) -> None:
         from .themes import register_themes
@@ -242,7 +250,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.keys))
+        self.push_screen(HelpScreen(self.keys, self.startup_problems))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -151,8 +151,9 @@ class ThreadActions:
         thread_id = thread_id.strip()
         try:
             await self.connection.backend.retrieve_thread(thread_id)
-        except BackendError as error:
-            await self.show_problem(error.message, error.hint)
+        except BackendError as error:  # a toast: the open thread's chat is no place for another thread's 404
+            self.notify(visible(f"{error.message}\n{error.hint}"), title=visible(f"Thread {thread_id} not opened"),
+                        severity="error", timeout=12, markup=False)
             return
         self.registry.adopt_thread(self.identity, thread_id)
         await self.open_thread(thread_id)

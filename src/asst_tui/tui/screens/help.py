@@ -67,9 +67,10 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("f1,escape,q", "close", "Close")]
 
-    def __init__(self, keys: Keymap, title: str = "Keys") -> None:
+    def __init__(self, keys: Keymap, problems: list[str] | None = None, title: str = "Keys") -> None:
         super().__init__()
         self.keys = keys
+        self.problems = problems or []  # the configuration's, shown first
         self.help_title = title
 
     def compose(self) -> ComposeResult:
@@ -84,6 +85,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(Text("Key"), key="key")
         table.add_column(Text("Action"), key="action")
         table.add_column(Text("Where"), key="where")
+        if self.problems:
+            self._heading("Configuration problems (what could not be used was left out)")
+            for problem in self.problems:
+                table.add_row(Text(""), literal(problem, "red"), Text(""))
         group = None
         for name, action, keys, description, where in self.keys.rows():
             if name != group:
