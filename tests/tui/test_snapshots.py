@@ -46,6 +46,7 @@ async def quiet(pilot) -> None:
     """Wait for startup, then stop the cursor blinking so frames are stable."""
     app = await ready(pilot)
     app.prompt.cursor_blink = False
+    app.status_line.sandbox = "isolated"  # whichever this machine's server could run: the same picture everywhere
     await pilot.pause(0.2)
 
 

@@ -34,6 +34,7 @@ class Connection:
     server: Any = None
     engine_label: str = ""  # the embedded server's engine and upstream, e.g. "demo engine"
     notice: str | None = None  # why the configured engine could not be used
+    sandbox_label: str = ""  # the embedded server's code interpreter sandbox: "isolated code interpreter (...)"
 
     async def close(self) -> None:
         await self.backend.close()
@@ -87,7 +88,8 @@ async def connect(profile: Profile) -> Connection:
         if server is not None:
             await asyncio.to_thread(server.stop)
         raise
-    return Connection(backend, profile, server, label, notice)
+    sandbox = getattr(server, "sandbox_label", "") if server is not None else ""
+    return Connection(backend, profile, server, label, notice, sandbox)
 
 
 def _running_server(data_dir: Any) -> str | None:

@@ -186,6 +186,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
             self.connection = await self._connect(self.profile)
             backend = self.connection.backend
             self.status_line.engine = self.connection.engine_label
+            self.status_line.sandbox = self.connection.sandbox_label.partition(" ")[0]  # "isolated" or "process"
             if self.connection.notice:
                 self.notify(visible(self.connection.notice), title="Engine", severity="warning", timeout=20, markup=False)
             assistant, created = await choose_assistant(
