@@ -9,7 +9,7 @@ from textual import work
 from textual.actions import SkipAction
 
 from ..session.choose import remember_assistant
-from .screens.run_overrides import RunOverrides
+from .run_overrides import RunOverrides
 from .text import visible
 
 

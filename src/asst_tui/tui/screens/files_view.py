@@ -66,8 +66,9 @@ class FilesScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.table.add_columns("Of", "Tool / vector store", "File", "Size", "Status", "Error")
+        self.table.add_row("", "", Text("Loading…", style="dim italic"), "", "", "")  # until load() fills the table
         self.table.focus()
-        self.action_refresh()
+        self.call_after_refresh(self.action_refresh)  # after the first frame: it shows the dialog at once
 
     @property
     def table(self) -> DataTable:
