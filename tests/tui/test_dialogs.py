@@ -93,11 +93,12 @@ async def test_help_lists_the_keys_grouped_with_each_dialogs_keys_and_closes(tmp
             table = app.dialog.query_one(DataTable)
             await pilot.pause()
             rows = [" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
-            assert rows.index(" | Threads | ") < rows.index("Ctrl+N | New thread | main screen · [keys] new_thread")
-            assert "Ctrl+K | Files and vector stores of the thread and assistant | main screen · [keys] files_view" in rows
+            assert rows.index(" | Threads | ") < rows.index("Ctrl+N | New thread | new_thread")
+            assert "Ctrl+K | Files and vector stores of the thread and assistant | files_view" in rows
+            assert "Esc | Cancel the run (while a run is going) | cancel_run" in rows
             heading = rows.index(" | Function-call prompt (F6) | ")
             assert "Ctrl+S | Submit all | " in rows[heading:] and "Ctrl+X | Cancel run | " in rows[heading:]
-            assert " | Overrides for the next run | " in rows and "Enter | Send the message | in the prompt" in rows
+            assert " | Overrides for the next run | " in rows and "Enter | Send the message (in the prompt) | " in rows
             await pilot.press(key)
             await pilot.pause()
             assert app.results == [None]

@@ -43,6 +43,14 @@ def dialog_rows() -> list[tuple[str, list[tuple[str, str]]]]:
     return found
 
 
+def _action(description: str, where: str) -> Text:
+    """What a key does, and where when that is not everywhere on the main screen."""
+    text = literal(description)
+    if where not in ("main screen", "anywhere"):
+        text.append_text(literal(f" ({where})", "dim"))
+    return text
+
+
 class HelpScreen(ModalScreen[None]):
     """The key table; F1, escape or q closes it. The dialogs' keys are added once the screen has painted."""
 
@@ -84,7 +92,7 @@ class HelpScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_column(Text("Key"), key="key")
         table.add_column(Text("Action"), key="action")
-        table.add_column(Text("Where"), key="where")
+        table.add_column(Text("[keys] name"), key="name")
         if self.problems:
             self._heading("Configuration problems (what could not be used was left out)")
             for problem in self.problems:
@@ -94,10 +102,10 @@ class HelpScreen(ModalScreen[None]):
             if name != group:
                 self._heading(name)
                 group = name
-            table.add_row(literal(keys, style="bold"), literal(description), literal(f"{where} · [keys] {action}", "dim"))
+            table.add_row(literal(keys, style="bold"), _action(description, where), literal(action, "dim"))
         self._heading("Prompt and everywhere")
         for key, description, where in FIXED:
-            table.add_row(literal(label(key), style="bold"), literal(description), literal(where, "dim"))
+            table.add_row(literal(label(key), style="bold"), _action(description, where), Text(""))
         table.add_row(Text(""), Text("loading the dialogs' keys…", style="dim italic"), Text(""), key="loading")
         table.focus()
         self.call_after_refresh(self._add_dialogs)
