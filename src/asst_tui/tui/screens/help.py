@@ -68,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
             background: $surface;
         }
         #help-title { text-style: bold; margin-bottom: 1; }
-        #help-table { height: auto; max-height: 70vh; width: auto; }  /* the hint below stays in view */
+        #help-table { height: auto; max-height: 60vh; width: auto; }  /* the hint below stays in view */
         #help-hint { color: $text-muted; margin-top: 1; }
     }
     """
