@@ -34,3 +34,15 @@ async def test_typing_right_after_f7_goes_to_the_model_field(home) -> None:
         await pilot.pause(0.5)
         assert app.screen.query_one("#model", Input).value == "gpt-x"
         assert app.prompt.text == ""
+
+
+async def test_keys_after_a_dialog_key_that_opens_nothing_reach_the_prompt(home) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.focus()
+        await pilot.pause()
+        for event in key_events("\x1b[15~abc"):  # F5 on a thread with no runs: a toast, no dialog
+            app.post_message(event)
+        await wait_for(pilot, lambda: app.prompt.text == "abc", timeout=1.0, what="the held keys in the prompt, at once")
+        assert len(app.screen_stack) == 1

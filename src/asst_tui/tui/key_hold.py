@@ -3,7 +3,8 @@
 A dialog is pushed by a worker and composed on a later turn of the event loop, so a quick F7 Tab Tab 300
 had its Tabs handled by the main screen and its digits typed into the dialog's first field. From the
 dialog key on, keys are held until the dialog is up with its focus set (or HOLD_SECONDS pass, when it
-didn't open: then they go to the main screen), and then handled in the order they were typed.
+didn't open, or its worker ended without one: then they go to the main screen), and then handled in the
+order they were typed.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from textual import events
 
 HOLD_SECONDS = 1.5  # the longest a key waits for a dialog that is opening (one that loads data first)
 CHECK_SECONDS = 0.01
+DIALOG_GROUP = "dialog"  # the worker group of the actions that open dialogs: while one works, a dialog may come
 
 
 class KeyHold:
-    """Needs the App: screen_stack, screen, focused, set_timer and post_message."""
+    """Needs the App: is_running, screen_stack, screen, focused, workers, set_timer and post_message."""
 
     _held: list[events.Key] | None = None
     _hold_depth = 0
@@ -39,11 +41,17 @@ class KeyHold:
         return False
 
     def _release_when_ready(self) -> None:
+        if not self.is_running or not self.screen_stack:  # the app is closing: the keys go with it
+            self._held = None
+            return
         screen = self.screen
         opened = len(self.screen_stack) > self._hold_depth and screen.is_mounted and (
             self.focused is not None and self.focused.screen is screen
         )
-        if not opened and time.monotonic() - self._hold_since < HOLD_SECONDS:
+        opening = len(self.screen_stack) > self._hold_depth or any(
+            worker.group == DIALOG_GROUP and not worker.is_finished for worker in self.workers
+        )
+        if not opened and opening and time.monotonic() - self._hold_since < HOLD_SECONDS:
             self.set_timer(CHECK_SECONDS, self._release_when_ready)
             return
         keys, self._held = self._held or [], None
