@@ -159,7 +159,7 @@ def test_a_command_whose_embedded_server_cannot_start_says_why(home, capsys) -> 
         status, _, err = run(capsys, "assistant", "import", str(home / "helper.toml"))
     finally:
         held.close()
-    assert status == 1
+    assert status == 2  # a configuration problem, as the README says: this data dir can't be used now
     assert "Could not start the embedded server: The data dir" in err and "in use by another asst-tui server" in err
     assert "Traceback" not in err
 
