@@ -59,3 +59,30 @@ async def test_the_files_view_shows_a_loading_row_then_its_files(home) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, FilesScreen) and app.screen.table.row_count
                        and "Loading" not in str(app.screen.table.get_row_at(0)[2]), what="the files")
         assert seen == ["Loading…"]
+
+
+async def test_f4_shows_its_picker_at_once_then_the_assistants(home) -> None:
+    from textual.widgets import OptionList
+
+    from asst_tui.tui.screens.picker import PickerScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        first: list[str] = []
+
+        def on_frame(screen) -> None:
+            if isinstance(screen, PickerScreen) and not first:
+                options = screen.query_one(OptionList)
+                first.append(str(options.get_option_at_index(0).prompt) if options.option_count else "")
+
+        after_each_frame(app, on_frame)
+        current = app.assistant["id"]
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickerScreen) and app.screen.options, what="the assistants")
+        assert first == ["Loading…"]
+        options = app.screen.query_one(OptionList)
+        assert options.get_option_at_index(options.highlighted).id == current
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, PickerScreen), what="the picker closed")
+        assert app.assistant["id"] == current

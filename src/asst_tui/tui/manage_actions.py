@@ -85,19 +85,19 @@ class ManageActions:
 
     @work(group="dialog")
     async def action_switch_assistant(self) -> None:
-        from ..client.errors import BackendError
         from .screens.picker import PickerScreen, assistant_option
 
         if not self._connected():
             return
-        try:
-            assistants = await self.connection.backend.list_assistants()
-        except BackendError as error:
-            await self.show_problem(error.message, error.hint)
-            return
-        chosen = await self.push_screen_wait(
-            PickerScreen("Switch assistant", [assistant_option(a) for a in assistants], self.assistant and self.assistant["id"])
-        )
+        assistants: list[dict[str, Any]] = []
+
+        async def load() -> list[Any]:
+            assistants[:] = await self.connection.backend.list_assistants()
+            return [assistant_option(a) for a in assistants]
+
+        chosen = await self.push_screen_wait(PickerScreen(
+            "Switch assistant", current=self.assistant and self.assistant["id"], load=load,
+            empty="This backend has no assistant yet: Shift+F4 (or the palette) makes one."))
         assistant = next((a for a in assistants if a["id"] == chosen), None)
         if assistant:
             remember_assistant(self.registry, self.identity, assistant)
