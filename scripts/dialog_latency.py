@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = (("f7", "RunOverridesScreen"), ("f1", "HelpScreen"), ("ctrl+p", "CommandPalette"), ("f12", "RunInspectorScreen"),
-        ("shift+f4", "AssistantsScreen"), ("f11", "FilesScreen"), ("ctrl+t", "ThreadSwitcher"))
+        ("shift+f4", "AssistantsScreen"), ("f11", "FilesScreen"), ("ctrl+t", "ThreadSwitcher"), ("f4", "PickerScreen"))
 
 
 async def measure(rounds: int) -> None:
