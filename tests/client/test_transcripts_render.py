@@ -88,17 +88,51 @@ def test_markdown_heading_and_messages(dump: ThreadDump) -> None:
     md = to_markdown(dump, "Paris [weather]")
     assert md.startswith("# Paris [weather]\n\nThread `thread_abc`")
     assert f"### User — {_when(T0)}\n\nRun this please: [bold red]x[/]" in md
-    assert f"### Assistant — {_when(T0 + 5)}\n\nDone: **1024**.\n\n[image: file-plot]" in md
+    assert f"### Assistant — {_when(T0 + 5)}\n\n**Code interpreter**" in md
+    assert "Done: **1024**.\n\n[image: `file-plot`]" in md
     assert "Attached: `file-data`" in md
 
 
-def test_markdown_code_call_comes_before_its_reply_and_cannot_break_out(dump: ThreadDump) -> None:
+def test_markdown_code_call_opens_its_reply_and_cannot_break_out(dump: ThreadDump) -> None:
     md = to_markdown(dump, "t")
     code_block = f"````python\n{CODE}\n````"
     logs_block = "````text\n```not a fence```\n1024\n````"
     assert code_block in md and logs_block in md
-    assert md.index("**Code interpreter**") < md.index(code_block) < md.index(logs_block) < md.index("Done: **1024**.")
-    assert md.index("[image: file-plot]") < md.index("### Assistant")
+    assert md.index("### Assistant") < md.index("**Code interpreter**") < md.index(code_block) < md.index(logs_block)
+    assert md.index(logs_block) < md.index("[image: `file-plot`]") < md.index("Done: **1024**.")
+
+
+def _sections(md: str) -> list[tuple[str, str]]:
+    """(heading, body) of each `###` section."""
+    parts = md.split("\n### ")[1:]
+    return [(part.split("\n", 1)[0], part.split("\n", 1)[1] if "\n" in part else "") for part in parts]
+
+
+def test_markdown_tool_calls_sit_under_the_assistant_turn_that_made_them(dump: ThreadDump) -> None:
+    md = to_markdown(dump, "t")
+    sections = _sections(md)
+    assert [heading.split(" ")[0] for heading, _ in sections] == ["User", "Assistant", "User", "Assistant", "User", "Assistant"]
+    for heading, body in sections:
+        if heading.startswith("User"):
+            assert "**Code interpreter**" not in body and "**Function call**" not in body and "_Run `" not in body
+    assert "**Code interpreter**" in sections[1][1] and "**Function call**" in sections[3][1]
+    assert "_Run `run_3` failed" in sections[5][1]  # a run that wrote nothing has its own assistant turn
+
+
+def test_saved_markdown_shows_images_saved_beside_it(dump: ThreadDump, tmp_path: Path) -> None:
+    png = b"\x89PNG\r\n\x1a\n-pixels"
+    dump.images["file-plot"] = png
+    dump.files["file-plot"] = {"id": "file-plot", "filename": "plot [1].png"}
+    dump.files["file-data"] = {"id": "file-data", "filename": "data.csv"}
+    path = save_transcript(dump, tmp_path, "md", "Plots", now=datetime(2026, 1, 2, 3, 4))
+    md = path.read_text(encoding="utf-8")
+    saved = tmp_path / "plots-2026-01-02-0304-files" / "file-plot.png"
+    assert saved.read_bytes() == png
+    assert md.count("![plot \\[1\\].png](plots-2026-01-02-0304-files/file-plot.png)") == 2  # the code output and the reply
+    assert "[image:" not in md
+    assert "Attached: `file-data` (data.csv)" in md
+    document = json.loads(save_transcript(dump, tmp_path, "json", "Plots").read_text(encoding="utf-8"))
+    assert set(document["files"]) == {"file-report", "file-plot", "file-data"}
 
 
 def test_markdown_function_call(dump: ThreadDump) -> None:
@@ -193,3 +227,14 @@ def test_save_never_overwrites(dump: ThreadDump, tmp_path: Path) -> None:
     assert json_path.name == "my-thread-2026-11-21-1403.json"
     assert json.loads(json_path.read_text(encoding="utf-8"))["messages"] == dump.messages
     assert sorted(p.name for p in directory.iterdir()) == sorted(p.name for p in [*paths, json_path])
+
+
+def test_a_transcript_written_to_a_chosen_path_saves_its_images_beside_it(dump: ThreadDump, tmp_path: Path) -> None:
+    from asst_tui.client.transcripts import write_transcript
+
+    dump.images["file-plot"] = b"\x89PNG-bytes"
+    write_transcript(dump, tmp_path / "notes.md", "md", "t")
+    assert (tmp_path / "notes-files" / "file-plot.png").read_bytes() == b"\x89PNG-bytes"
+    assert "![image](notes-files/file-plot.png)" in (tmp_path / "notes.md").read_text(encoding="utf-8")
+    write_transcript(dump, tmp_path / "notes.json", "json", "t")
+    assert not (tmp_path / "notes.json-files").exists() and not (tmp_path / "notes-files" / "notes.json").exists()

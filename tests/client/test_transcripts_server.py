@@ -62,8 +62,9 @@ async def test_markdown_of_a_real_thread(backend: Backend, assistant: dict[str, 
     assert "(notes.txt)" in md and "[^1]" in md
     assert md.count("### User — ") == 2 and md.count("### Assistant — ") == 2
     first_reply = md.index("### Assistant — ")
-    assert md.index("**Code interpreter**") < first_reply < md.index("**Function call**")
-    assert md.index("**Function call**") < md.rindex("### Assistant — ")
+    second_question = md.index("### User — ", first_reply)
+    assert first_reply < md.index("**Code interpreter**") < second_question < md.rindex("### Assistant — ")
+    assert md.rindex("### Assistant — ") < md.index("**Function call**")
     assert API_KEY not in md
 
 
@@ -94,3 +95,32 @@ async def test_saved_files_never_overwrite(backend: Backend, assistant: dict[str
     for path in (first, second, exported):
         assert API_KEY not in path.read_text(encoding="utf-8")
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2b1a5ee0000000049454e44ae426082"
+)
+
+
+async def test_a_thread_with_an_attachment_and_a_generated_image(backend: Backend, assistant: dict[str, Any], tmp_path: Path) -> None:
+    thread_id = (await backend.create_thread())["id"]
+    (tmp_path / "data.csv").write_bytes(b"a,b\n1,2\n")
+    csv = await backend.upload_file(tmp_path / "data.csv")
+    code = f"open('dot.png', 'wb').write(bytes.fromhex('{PNG.hex()}'))\n"
+    await backend.add_message(thread_id, f"```python\n{code}```", [{"file_id": csv["id"], "tools": [{"type": "code_interpreter"}]}])
+    events = [e async for e in backend.stream_run(thread_id, assistant["id"])]
+    assert isinstance(events[-1], RunEnded) and events[-1].status == "completed"
+    dump = await fetch_dump(backend, thread_id)
+    [image_id] = dump.images
+    assert dump.images[image_id] == PNG
+    assert {csv["id"], image_id} <= set(dump.files)
+    path = save_transcript(dump, tmp_path / "out", "md", "Images", now=datetime(2026, 1, 2, 3, 4))
+    md = path.read_text(encoding="utf-8")
+    user, reply = md.split("\n### ")[1:]
+    assert user.startswith("User") and "**Code interpreter**" not in user and f"`{csv['id']}` (data.csv)" in user
+    assert reply.startswith("Assistant") and "**Code interpreter**" in reply
+    link = f"images-2026-01-02-0304-files/{image_id}.png"
+    assert f"]({link})" in reply and (tmp_path / "out" / link).read_bytes() == PNG
+    document = json.loads(to_json(dump))
+    assert {csv["id"], image_id} <= set(document["files"])

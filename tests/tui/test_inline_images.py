@@ -76,10 +76,32 @@ async def test_without_textual_image_an_image_is_a_link_only(home, monkeypatch) 
 
 def test_fit_keeps_the_aspect_and_the_bounds(monkeypatch) -> None:
     monkeypatch.setattr(inline_images, "_cell_pixels", (10, 20))
-    assert fit((100, 40), 80) == (10, 2)  # small: its own size, never enlarged
+    assert fit((100, 40), 80) == (20, 4)  # small: enlarged to MIN_ROWS, the aspect kept
     assert fit((1000, 1000), 80) == (32, 16)  # tall: 16 rows at most, width by the aspect
     assert fit((4000, 200), 80) == (80, 2)  # wide: the pane's width
-    assert fit((3, 2), 80) == (1, 1)
+    assert fit((3, 2), 80) == (12, 4)
+    assert fit((2000, 10), 80) == (80, 1)  # a thin strip: the pane's width caps the enlargement
+
+
+def test_a_small_image_is_sized_from_its_pixels_and_the_cell_size(monkeypatch) -> None:
+    monkeypatch.setattr(inline_images, "_cell_pixels", (8, 16))
+    assert fit((64, 32), 80) == (16, 4)  # 8x2 cells by its pixels, enlarged to 4 rows
+    monkeypatch.setattr(inline_images, "_cell_pixels", (16, 32))  # a HiDPI terminal's cells
+    assert fit((64, 32), 80) == (16, 4)  # was 4x1
+    assert fit((64, 32), 10) == (10, 2)  # never wider than the pane (the aspect kept)
+    assert fit((640, 320), 200) == (40, 10)  # large enough: its own size
+
+
+async def test_a_64x32_png_is_drawn_large_enough_to_see(home, with_images) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await code_writes(pilot, "small.png", png(64, 32))
+        await wait_for(pilot, lambda: app.chat.query(ImagePreview), what="the image preview")
+        [preview] = app.chat.query(ImagePreview)
+        await wait_for(pilot, lambda: preview.drawn is not None and preview.drawn.is_mounted, what="the drawn image")
+        await pilot.pause(0.1)
+        assert preview.drawn.size.height >= 4 and preview.drawn.size.width >= 8
+        assert preview.drawn.size.width <= app.chat.size.width
 
 
 def test_decode_flattens_transparency_and_refuses_what_it_cannot_read() -> None:

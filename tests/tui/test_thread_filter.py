@@ -24,7 +24,7 @@ async def test_slash_then_fast_typing_filters_backspace_and_esc_clear(home) -> N
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.sidebar.show_threads(THREADS, "thread_a")
-        app.chat.focus()
+        app.query_one("#thread-list").focus()
         await pilot.pause()
         field = app.query_one("#thread-filter", Input)
         await burst(pilot, "/weat")
@@ -50,3 +50,15 @@ async def test_slash_in_the_prompt_types_a_slash(home) -> None:
         await pilot.pause()
         await burst(pilot, "/lorem 3")
         assert app.prompt.text == "/lorem 3" and app.query_one("#thread-filter", Input).value == ""
+
+
+async def test_slash_in_the_chat_is_its_find_not_the_filter(home) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.chat.focus()
+        await pilot.pause()
+        await burst(pilot, "/x")
+        assert app.query_one("#thread-filter", Input).value == ""
+        assert app.focused is not None and app.focused.id != "thread-filter"
+        assert app.query_one("#find") in app.focused.ancestors_with_self  # the find bar has the focus

@@ -151,3 +151,22 @@ async def test_open_thread_by_id_adopts_it(home):
         await wait_for(pilot, lambda: app.thread_id == other["id"], what="adopted thread open")
         assert app.registry.get_thread(app.identity, other["id"]) is not None
         await wait_for(pilot, lambda: user_texts(app) == ["made elsewhere"], what="its messages")
+
+
+async def test_a_thread_adopted_by_id_is_titled_from_its_first_user_message(home, monkeypatch):
+    from asst_tui.tui import thread_actions
+
+    monkeypatch.setattr(thread_actions, "PAGE_SIZE", 2)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        backend = app.connection.backend
+        other = await backend.create_thread()
+        await backend.add_message(other["id"], "Plan the trip to Lyon\n\nwith details")
+        for n in range(3):  # more than the first page: the first message is not loaded
+            await backend.add_message(other["id"], f"later message {n}")
+        app.registry.adopt_thread(app.identity, other["id"])  # as Ctrl+O does, then opened:
+        await app.open_thread(other["id"])
+        await wait_for(pilot, lambda: app.registry.get_thread(app.identity, other["id"]).title, what="a title")
+        assert app.registry.get_thread(app.identity, other["id"]).title == "Plan the trip to Lyon"
+        assert any("Plan the trip to Lyon" in row for row in sidebar_rows(app))

@@ -158,3 +158,11 @@ def test_circle_check_detects_a_circle_even_under_type_checking(tmp_path: Path) 
     (root / "server" / "a.py").write_text("from . import b\n")
     (root / "server" / "b.py").write_text("from . import a\n")
     assert _circles(root) == [["asst_tui.server.a", "asst_tui.server.b"], ["asst_tui.tui.app", "asst_tui.tui.run_flow"]]
+
+
+MAX_LINES = 450  # the Layout's rule: a module a reader can hold in mind
+
+
+def test_no_module_is_too_long_to_read() -> None:
+    lengths = {str(path.relative_to(PKG)): len(path.read_text(encoding="utf-8").splitlines()) for path in PKG.rglob("*.py")}
+    assert {path: n for path, n in lengths.items() if n > MAX_LINES} == {}

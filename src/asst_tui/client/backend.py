@@ -143,9 +143,19 @@ class Backend:
         has_more = page.has_more if page.has_more is not None else len(page.data) >= limit
         return [plain(m) for m in reversed(page.data)], bool(has_more)
 
+    async def oldest_messages(self, thread_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The thread's `limit` oldest messages, chronological."""
+        with self._mapped():
+            page = await self._client.beta.threads.messages.list(thread_id, limit=limit, order="asc")
+        return [plain(m) for m in page.data]
+
     async def retrieve_message(self, thread_id: str, message_id: str) -> dict[str, Any]:
         with self._mapped():
             return plain(await self._client.beta.threads.messages.retrieve(message_id, thread_id=thread_id))
+
+    async def delete_message(self, thread_id: str, message_id: str) -> None:
+        with self._mapped():
+            await self._client.beta.threads.messages.delete(message_id, thread_id=thread_id)
 
     async def all_messages(self, thread_id: str) -> list[dict[str, Any]]:
         """Every message of the thread, chronological."""

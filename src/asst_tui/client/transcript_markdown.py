@@ -10,15 +10,16 @@ from typing import Any
 from .thread_dump import ThreadDump, annotations
 
 
-def render_markdown(dump: ThreadDump, title: str) -> str:
-    return _MarkdownDoc(dump).render(title)
+def render_markdown(dump: ThreadDump, title: str, image_links: dict[str, str]) -> str:
+    return _MarkdownDoc(dump, image_links).render(title)
 
 
 class _MarkdownDoc:
     """One rendering: collects the footnotes and remembers which run steps are already shown."""
 
-    def __init__(self, dump: ThreadDump) -> None:
+    def __init__(self, dump: ThreadDump, image_links: dict[str, str]) -> None:
         self.dump = dump
+        self.image_links = image_links
         self.footnotes: list[str] = []
         self.rendered_steps: set[str] = set()
 
@@ -35,15 +36,14 @@ class _MarkdownDoc:
         silent = [r for r in self.dump.runs if r.get("id") not in by_run]  # runs that wrote no message
         for message in self.dump.messages:
             while silent and (silent[0].get("created_at") or 0) < (message.get("created_at") or 0):
-                blocks.extend(self._run_rest(silent.pop(0)))
+                blocks.extend(self._silent_run(silent.pop(0)))
             run_id = message.get("run_id")
-            if run_id:
-                blocks.extend(self._steps_before(run_id, message["id"]))
-            blocks.append(self._message(message))
+            before = self._steps_before(run_id, message["id"]) if run_id else []
+            blocks.append(self._message(message, before))
             if run_id and by_run[run_id][-1] is message:
                 blocks.extend(self._run_rest(self._run(run_id)))
         for run in silent:
-            blocks.extend(self._run_rest(run))
+            blocks.extend(self._silent_run(run))
         if self.footnotes:
             blocks.append("\n".join(self.footnotes))
         return "\n\n".join(blocks) + "\n"
@@ -60,6 +60,14 @@ class _MarkdownDoc:
                 break
             blocks.extend(self._step(step))
         return blocks
+
+    def _silent_run(self, run: dict[str, Any]) -> list[str]:
+        """A run that wrote no message: under an assistant heading of its own, its tool calls and how it ended."""
+        rest = self._run_rest(run)
+        if not rest:
+            return []
+        heading = "### Assistant" + (f" — {_when(run['created_at'])}" if run.get("created_at") else "")
+        return [heading, *rest]
 
     def _run_rest(self, run: dict[str, Any]) -> list[str]:
         """The run's tool-call steps not shown yet, and how it ended if it didn't complete."""
@@ -90,7 +98,7 @@ class _MarkdownDoc:
                 if output.get("type") == "logs":
                     parts.append(_fenced(output.get("logs") or "", "text"))
                 elif output.get("type") == "image":
-                    parts.append(f"[image: {(output.get('image') or {}).get('file_id', '')}]")
+                    parts.append(self._image((output.get("image") or {}).get("file_id") or ""))
             return "\n\n".join(parts)
         if kind == "function":
             function = call.get("function") or {}
@@ -103,25 +111,38 @@ class _MarkdownDoc:
             return "**File search**" + (f" ({len(results)} results)" if results else "")
         return f"**Tool call** `{_one_line(str(kind))}`"
 
-    def _message(self, message: dict[str, Any]) -> str:
+    def _message(self, message: dict[str, Any], before: list[str]) -> str:
+        """The message under its heading; `before`: the tool calls its run made before writing it."""
         heading = f"### {str(message.get('role') or 'unknown').capitalize()}"
         if message.get("created_at"):
             heading += f" — {_when(message['created_at'])}"
-        parts = [heading]
+        parts = [heading, *before]
         for part in message.get("content") or ():
             kind = part.get("type")
             if kind == "text":
                 parts.append(self._text(part))
             elif kind == "image_file":
-                parts.append(f"[image: {(part.get('image_file') or {}).get('file_id', '')}]")
+                parts.append(self._image((part.get("image_file") or {}).get("file_id") or ""))
             elif kind == "image_url":
                 parts.append(f"[image: {(part.get('image_url') or {}).get('url', '')}]")
             elif kind == "refusal":
                 parts.append(f"_Refused: {part.get('refusal') or ''}_")
         attached = [a.get("file_id") for a in message.get("attachments") or () if a.get("file_id")]
         if attached:
-            parts.append("Attached: " + ", ".join(f"`{file_id}`" for file_id in attached))
+            parts.append("Attached: " + ", ".join(self._file_label(file_id) for file_id in attached))
         return "\n\n".join(parts)
+
+    def _file_label(self, file_id: str) -> str:
+        name = (self.dump.files.get(file_id) or {}).get("filename")
+        return f"`{file_id}`" + (f" ({_one_line(name)})" if name else "")
+
+    def _image(self, file_id: str) -> str:
+        """An image saved beside the transcript, linked; else named (its file id, and its name where known)."""
+        name = _one_line((self.dump.files.get(file_id) or {}).get("filename") or "image")
+        link = self.image_links.get(file_id)
+        if link:
+            return f"![{_link_text(name)}]({link})"
+        return f"[image: {self._file_label(file_id)}]"
 
     def _text(self, part: dict[str, Any]) -> str:
         """The text as written with footnote references: a citation's placeholder is replaced by one,
@@ -172,6 +193,11 @@ def _json_block(arguments: Any) -> str:
     except (TypeError, ValueError):
         return _fenced(str(arguments or ""), "text")
     return _fenced(pretty, "json")
+
+
+def _link_text(text: str) -> str:
+    """Text that can't end a Markdown link's brackets."""
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
 
 
 def _one_line(text: str) -> str:

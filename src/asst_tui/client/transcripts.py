@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from asst_tui.atomic import write_text_atomic
+from asst_tui.atomic import write_bytes_atomic, write_text_atomic
 
 from .backend import Backend
 from .errors import BackendError
-from .thread_dump import ThreadDump, cited_file_ids
+from .thread_dump import ThreadDump, attached_file_ids, cited_file_ids, image_file_ids
 from .transcript_markdown import render_markdown
 
 FORMAT = "asst-tui-transcript/1"
@@ -36,18 +36,29 @@ async def fetch_dump(backend: Backend, thread_id: str) -> ThreadDump:
             return await backend.list_run_steps(thread_id, run_id)
 
     listed = await asyncio.gather(*(steps_of(run["id"]) for run in runs))
+    steps = dict(zip((r["id"] for r in runs), listed))
+    images = image_file_ids(messages, steps)
     files = {}
-    for file_id in sorted(cited_file_ids(messages)):
+    for file_id in sorted(cited_file_ids(messages) | attached_file_ids(messages) | set(images)):
         try:
             files[file_id] = await backend.file_info(file_id)
         except BackendError:  # deleted or not readable: the transcript names it by id
             continue
-    return ThreadDump(thread, messages, runs, dict(zip((r["id"] for r in runs), listed)), files)
+    contents = {}
+    for file_id in images:
+        try:
+            contents[file_id] = await backend.file_content(file_id)
+        except BackendError:  # the transcript names it instead of showing it
+            continue
+    return ThreadDump(thread, messages, runs, steps, files, contents)
 
 
-def to_markdown(dump: ThreadDump, title: str) -> str:
-    """The thread as Markdown: messages as written, each run's tool calls before its reply, citations as footnotes."""
-    return render_markdown(dump, title)
+def to_markdown(dump: ThreadDump, title: str, image_links: dict[str, str] | None = None) -> str:
+    """The thread as Markdown: messages as written, each run's tool calls in its reply, citations as footnotes.
+
+    `image_links` (file id -> relative path) shows images saved beside the transcript; others are named.
+    """
+    return render_markdown(dump, title, image_links or {})
 
 
 def to_json(dump: ThreadDump) -> str:
@@ -89,18 +100,41 @@ def _extension(fmt: str) -> str:
 def save_transcript(
     dump: ThreadDump, directory: Path, fmt: str, title: str, now: datetime | None = None
 ) -> Path:
-    """Write the transcript into `directory` under a new name (never over an existing file); return its path."""
-    text = to_json(dump) if _extension(fmt) == ".json" else to_markdown(dump, title)
+    """Write the transcript into `directory` under a new name (never over an existing file); return its path.
+
+    A Markdown transcript's images go into `<name>-files/` beside it, linked by relative paths.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     name = Path(transcript_filename(title, now or datetime.now(), fmt))
     path = _claim(directory, name.stem, name.suffix)
     try:
-        write_text_atomic(path, text)
+        write_transcript(dump, path, fmt, title)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_transcript(dump: ThreadDump, path: Path, fmt: str, title: str) -> None:
+    """Write the transcript to `path` (replacing it); Markdown's images go into `<stem>-files/` beside it."""
+    if _extension(fmt) == ".json":
+        write_text_atomic(path, to_json(dump))
+    else:
+        write_text_atomic(path, to_markdown(dump, title, _save_images(dump, Path(path))))
+
+
+def _save_images(dump: ThreadDump, transcript: Path) -> dict[str, str]:
+    """Save the dump's images into `<transcript stem>-files/`; file id -> the path relative to the transcript."""
+    links = {}
+    folder = f"{transcript.stem}-files"
+    for file_id, data in dump.images.items():
+        suffix = Path((dump.files.get(file_id) or {}).get("filename") or "").suffix.lower()
+        suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".png"
+        safe_id = re.sub(r"[^A-Za-z0-9_-]", "_", file_id)
+        write_bytes_atomic(transcript.parent / folder / f"{safe_id}{suffix}", data)
+        links[file_id] = f"{folder}/{safe_id}{suffix}"
+    return links
 
 
 def _claim(directory: Path, stem: str, suffix: str) -> Path:

@@ -8,7 +8,6 @@ from argparse import Namespace
 from pathlib import Path
 
 from .. import paths
-from ..atomic import write_text_atomic
 from ..registry import Registry
 from .support import command_connection, command_profile, report
 
@@ -28,7 +27,7 @@ def run_export(args: Namespace) -> int:
 
 async def _export(profile, args: Namespace, title: str, directory: Path) -> int:
     from ..client.errors import BackendError
-    from ..client.transcripts import fetch_dump, save_transcript, to_json, to_markdown
+    from ..client.transcripts import fetch_dump, save_transcript, to_json, to_markdown, write_transcript
 
     connection = await command_connection(profile)
     if isinstance(connection, int):
@@ -45,7 +44,7 @@ async def _export(profile, args: Namespace, title: str, directory: Path) -> int:
     try:
         if args.output:
             path = Path(args.output)
-            write_text_atomic(path, to_json(dump) if args.format == "json" else to_markdown(dump, title))
+            write_transcript(dump, path, args.format, title)
         else:
             path = save_transcript(dump, directory, args.format, title)
     except OSError as error:

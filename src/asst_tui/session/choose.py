@@ -82,6 +82,30 @@ async def new_thread(backend: Backend, registry: Registry, identity: str, assist
     return thread["id"]
 
 
+async def title_from_first_message(
+    backend: Backend, registry: Registry, identity: str, thread_id: str, messages: list[dict[str, Any]], has_older: bool
+) -> bool:
+    """Title an untitled thread (one adopted by its ID) from its first user message; True if it got one.
+
+    `messages` is the newest page, chronological; when older ones exist the oldest are fetched.
+    """
+    entry = registry.get_thread(identity, thread_id)
+    if entry is None or entry.title:
+        return False
+    if has_older:
+        messages = await backend.oldest_messages(thread_id)
+    first = next((m for m in messages if m.get("role") == "user" and message_text(m).strip()), None)
+    if first is None:
+        return False
+    registry.set_title_if_empty(identity, thread_id, message_text(first))
+    return True
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text parts of a message, joined."""
+    return "\n\n".join(str((part.get("text") or {}).get("value") or "") for part in message.get("content") or () if part.get("type") == "text")
+
+
 def first_thread(registry: Registry, identity: str, requested: str | None) -> str | None:
     """The thread to open at startup: the requested one (adopted), else the most recent usable one."""
     if requested:

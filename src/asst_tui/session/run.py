@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from ..client.backend import Backend
 
 POLL_SECONDS = 1.0
-YIELD_SECONDS = 0.005  # the longest the stream is read without giving the event loop a turn (a key
+YIELD_SECONDS = 0.002  # the longest the stream is read without giving the event loop a turn (a key
 # or a frame waits at most this long for it; at 1/60 s frame gaps and keypress latency were ~2x longer)
+YIELD_TURNS = 4  # loop turns given each time: a key's way to the screen is a chain of tasks (app, widget,
+# screen, its update timer), each waking the next one turn later; one turn per yield made each link wait
 NO_RUN: Final = "idle"  # the status the observer is told when no run goes on
 CANCEL_RUN: Final = "cancel_run"  # what `RunObserver.outputs_for` returns to cancel the run instead
 
@@ -136,7 +138,8 @@ class RunSession:
         async with contextlib.aclosing(events):  # cancelled (a quit): the stream closes now, not at exit
             async for event in events:
                 if loop.time() > turn_ends:
-                    await asyncio.sleep(0)  # a fast stream never waits on the socket: let the screen and keys in
+                    for _ in range(YIELD_TURNS):  # a fast stream never waits on the socket: let the screen and keys in
+                        await asyncio.sleep(0)
                     turn_ends = loop.time() + YIELD_SECONDS
                 if isinstance(event, RunStatusChanged) and event.run_id != self.run_id:
                     self.run_id = event.run_id

@@ -31,6 +31,7 @@ from .text import visible
 from .thread_actions import ThreadActions
 from .view_actions import ViewActions
 from .widgets.chat import ChatView
+from .widgets.chat_find import FindBar
 from .widgets.prompt import PromptArea
 from .widgets.run_panel import RunPanel
 from .widgets.sidebar import Sidebar
@@ -87,7 +88,9 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="center"):
-                yield ChatView(id="chat")
+                chat = ChatView(id="chat")
+                yield chat
+                yield FindBar(chat, id="find")
                 yield PromptArea(id="prompt")
             yield RunPanel(id="run-panel")
         yield Footer()
@@ -243,8 +246,21 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         if reply is None:
             self.notify("No reply to copy yet.")
             return
-        self.copy_to_clipboard(reply)
-        self.notify("Last reply copied to the clipboard (OSC 52).")
+        self.copy_text(reply, "Last reply")
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Put text on the clipboard (OSC 52: through tmux and ssh too) and say what was copied."""
+        self.copy_to_clipboard(text)
+        self.notify(f"{what} copied to the clipboard (OSC 52).")
+
+    def on_message_cursor_copy_requested(self, event: ChatView.CopyRequested) -> None:
+        self.copy_text(event.text, event.what)
+
+    def on_message_cursor_edit_requested(self, event: ChatView.EditRequested) -> None:
+        """An earlier message of the user's, back in the prompt: sending it makes a new turn."""
+        self.prompt.text = event.text
+        self.prompt.move_cursor(self.prompt.document.end)
+        self.prompt.focus()
 
     # --- help and command palette -------------------------------------------------------------
 

@@ -42,7 +42,7 @@ class GcPolicy:
     def __init__(self, app: App, busy: Callable[[], bool]) -> None:
         self.app = app
         self.busy = busy
-        self._input_at = time.monotonic()
+        self.input_at = time.monotonic()  # when the last input event came (the chat pane reads it too)
         self._frozen_since_idle = False  # objects were frozen since the last idle collection
         self._deferred = 0  # batches frozen uncollected while busy, since the last collection over everything
         self._idle_collected = False  # one collection per idle moment
@@ -66,12 +66,12 @@ class GcPolicy:
             gc.unfreeze()
 
     def input_seen(self) -> None:
-        self._input_at = time.monotonic()
+        self.input_at = time.monotonic()
         self._idle_collected = False
 
     def _check(self) -> None:
         promoted = gc.get_count()[2]
-        quiet = time.monotonic() - self._input_at
+        quiet = time.monotonic() - self.input_at
         busy = self.busy() or quiet < INPUT_HELD
         if busy:
             self._idle_collected = False

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import io
-import math
 from collections import OrderedDict
 from typing import Any
 
@@ -26,6 +25,7 @@ from . import terminal_graphics
 
 PADDING_COLUMNS = 4  # ImagePreview's padding, left and right
 MAX_ROWS = 16  # an image is drawn at most this many lines high
+MIN_ROWS = 4  # and a smaller one is enlarged to this many (64x32 pixels: 16x4 cells)
 MAX_COLUMNS = 240  # and this many cells wide, before the pane's own width limits it
 MAX_PIXELS = 40_000_000  # larger images are not decoded at all
 CACHE_BYTES = 32 * 1024 * 1024  # image files kept in memory, so a thread opened again draws at once
@@ -86,11 +86,13 @@ def decode(data: bytes) -> tuple[Any, tuple[int, int]]:
 
 
 def fit(size: tuple[int, int], columns: int) -> tuple[int, int]:
-    """Cells (columns, rows) for an image of `size` pixels: its own size, scaled down to fit."""
+    """Cells (columns, rows) for an image of `size` pixels: its size in the terminal's cells, the aspect kept,
+    enlarged to at least MIN_ROWS rows (a small image stays legible) and scaled down to fit the pane."""
     cell_width, cell_height = _cell_pixels
-    natural_columns = max(1, math.ceil(size[0] / cell_width))
-    natural_rows = max(1, math.ceil(size[1] / cell_height))
-    scale = min(1.0, max(1, columns) / natural_columns, MAX_ROWS / natural_rows)
+    natural_columns = max(1, size[0]) / cell_width
+    natural_rows = max(1, size[1]) / cell_height
+    scale = max(1.0, MIN_ROWS / natural_rows)
+    scale = min(scale, max(1, columns) / natural_columns, MAX_ROWS / natural_rows)
     return max(1, round(natural_columns * scale)), max(1, round(natural_rows * scale))
 
 

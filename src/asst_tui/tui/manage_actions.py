@@ -17,7 +17,7 @@ class ManageActions:
     """Needs the AsstApp attributes: connection, registry, identity, assistant, thread_id, status_line,
     show_problem, use_assistant and _connected."""
 
-    run_overrides = RunOverrides()
+    run_overrides = RunOverrides()  # a plain dataclass (run_overrides.py): its dialog's module loads at the first F7
 
     def next_run_params(self) -> dict[str, Any]:
         """The overrides to send with the run about to start."""

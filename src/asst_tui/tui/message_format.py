@@ -41,6 +41,22 @@ def cited_file_ids(message: dict[str, Any]) -> list[str]:
     ]
 
 
+def named_file_ids(message: dict[str, Any]) -> list[str]:
+    """The files a message names (citations, attachments), so their names can be looked up before it is rendered."""
+    return cited_file_ids(message) + [file_id for file_id, _ in _attached(message)]
+
+
+def _attached(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(file id, the tools it went to, in words) for each file attached to the message."""
+    found = []
+    for attachment in message.get("attachments") or []:
+        file_id = attachment.get("file_id") or ""
+        tools = [str(tool.get("type", "")).replace("_", " ") for tool in attachment.get("tools") or [] if isinstance(tool, dict)]
+        if file_id:
+            found.append((file_id, ", ".join(tool for tool in tools if tool)))
+    return found
+
+
 def render_message(message: dict[str, Any]) -> RenderedMessage:
     """Markdown for a message: annotations replaced by footnote marks, footnotes appended, files listed."""
     chunks: list[str] = []
@@ -58,6 +74,8 @@ def render_message(message: dict[str, Any]) -> RenderedMessage:
         elif kind == "image_url":
             url = (part.get("image_url") or {}).get("url", "")
             chunks.append(f"`image: {url}`")
+    for file_id, tools in _attached(message):
+        files.append(FileRef(file_id, f"attached {known_name(file_id) or file_id}" + (f" ({tools})" if tools else "")))
     markdown = visible("\n\n".join(chunk for chunk in chunks if chunk))
     if footnotes:
         markdown += "\n\n---\n" + "\n".join(f"{n}. {visible(note)}" for n, note in enumerate(footnotes, 1))

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from .file_names import remember_name
 from .text import visible
 
 if TYPE_CHECKING:
     from ..client.errors import BackendError
     from .run_flow import RunFlow
+    from .widgets.chat_entry import Entry
     from .widgets.prompt import PromptArea
 
 WAITING_HINT = "F6 answers, Esc cancels"  # short: the header has little room left
@@ -70,8 +72,12 @@ class RunActions:
         sent = await self.chat.add_message("user", visible(text), created_at=time.time())
         attached = self.take_attachments()
         try:
+            for attachment in attached:
+                remember_name(attachment.file_id, attachment.name)
             message = await flow.session.add_message(text, [a.param() for a in attached] or None)
             self.chat.set_message_id(sent, message["id"])
+            if attached:
+                await self.chat.finish_message(message)  # its attachments, under its text
             self._record_activity(thread_id, text)
             overrides = self.next_run_params()
             await flow.session.start(self.assistant["id"], **overrides)
@@ -85,6 +91,39 @@ class RunActions:
             await self._backend_failed(error, thread_id)
             if error.kind == "locked":
                 await self.pick_up_run(thread_id)  # show that run, and let Esc cancel it
+        finally:
+            if self.flow is flow and flow.run_id is None:
+                self.run_finished(flow)
+
+    def action_regenerate(self) -> None:
+        """A new reply to the last message: the replies to it are deleted, then a new run starts on the thread."""
+        if self.flow is not None:
+            self.notify("A run is still going: wait for it, or press Esc to cancel it, then regenerate.", markup=False)
+            return
+        replies = self.chat.replies_to_last_message() if self.ready and self.assistant else None
+        if replies is None:
+            self.notify("Nothing to regenerate here: send a message first.")
+            return
+        self.run_worker(partial(self._regenerate, replies), group="run", exclusive=True)
+
+    async def _regenerate(self, replies: list[Entry]) -> None:
+        from ..client.errors import BackendError
+
+        thread_id = self.thread_id
+        flow = self.new_flow(thread_id)
+        self.flow = flow
+        self.set_run_status("queued")
+        try:
+            for entry in replies:
+                if entry.message_id:
+                    await self.connection.backend.delete_message(thread_id, entry.message_id)
+                await self.chat.remove_message(entry)
+            overrides = self.next_run_params()
+            await flow.session.start(self.assistant["id"], **overrides)
+            self.run_overrides_used(overrides)
+        except BackendError as error:
+            self.run_finished(flow)
+            await self._backend_failed(error, thread_id)
         finally:
             if self.flow is flow and flow.run_id is None:
                 self.run_finished(flow)

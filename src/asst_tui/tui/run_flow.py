@@ -7,6 +7,7 @@ went wrong. `RunSession` (session/run.py) owns the lifecycle; the app is reached
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Protocol
 
 from ..client.events import (
@@ -98,7 +99,7 @@ class RunFlow:
             self.chat.add_delta(event.message_id, visible(event.text))
         elif isinstance(event, MessageStarted):
             if event.role == "assistant":
-                await self.chat.begin_stream(event.message_id)
+                await self.chat.begin_stream(event.message_id, time.time(), run_id=event.run_id)  # the time, as on reload
         elif isinstance(event, MessageDone):
             await self.chat.finish_message(event.message)
         elif isinstance(event, PANEL_EVENTS):
@@ -110,6 +111,7 @@ class RunFlow:
             self.panel.apply(event)
             if isinstance(event, RunEnded):
                 self.host.set_run_status(event.status)
+                self.chat.mark_runs([{"id": event.run_id, "status": event.status}])
                 await self._say_how_it_ended(event)
 
     async def _say_how_it_ended(self, event: RunEnded) -> None:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from ..protocol import ACTIVE_RUN_STATUSES
+
 from .text import visible
 from .welcome import WELCOME
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from .widgets.sidebar import Sidebar
 
 PAGE_SIZE = 40  # messages fetched when a thread opens, and each time older ones are wanted
+RUNS_MARKED = 100  # the newest runs whose end is marked on their replies when a thread opens
 
 
 class ThreadActions:
@@ -37,10 +40,13 @@ class ThreadActions:
         self.refresh_sidebar()
         self.set_run_status("idle")
         self.run_panel.clear()
+        await self.chat.show_loading()
         backend = self.connection.backend
         try:
             messages, has_older = await backend.list_messages(thread_id, limit=PAGE_SIZE)
         except BackendError as error:
+            if thread_id != self.thread_id:
+                return  # another thread was opened meanwhile
             await self.chat.show_messages([], False)
             if error.kind == "not_found":
                 self.registry.mark_stale(self.identity, thread_id)
@@ -52,23 +58,44 @@ class ThreadActions:
             else:
                 await self.show_problem(error.message, error.hint)
             return
+        if thread_id != self.thread_id:
+            return  # another thread was opened meanwhile
         entry = self.registry.get_thread(self.identity, thread_id)
         if entry and entry.stale:
             self.registry.mark_stale(self.identity, thread_id, stale=False)
             self.refresh_sidebar()
         await self.chat.show_messages(messages, has_older)
+        if entry and not entry.title and messages:
+            self.run_worker(partial(self._title_thread, thread_id, messages, has_older), group="title")
         if welcome and not messages:
             await self.chat.add_note(WELCOME)
         self.run_worker(partial(self.pick_up_run, thread_id), group="run", exclusive=True)
+
+    async def _title_thread(self, thread_id: str, messages: list, has_older: bool) -> None:
+        """A thread adopted by its ID has no title yet: its first user message gives it one."""
+        from ..client.errors import BackendError
+        from ..session.choose import title_from_first_message
+
+        try:
+            titled = await title_from_first_message(
+                self.connection.backend, self.registry, self.identity, thread_id, messages, has_older
+            )
+        except BackendError:
+            return  # it stays "New thread"; the user can rename it (F2)
+        if titled:
+            self.refresh_sidebar()
 
     async def pick_up_run(self, thread_id: str) -> None:
         from ..client.errors import BackendError
 
         try:
-            run = await self.connection.backend.active_run(thread_id)
+            runs = await self.connection.backend.list_runs(thread_id, limit=RUNS_MARKED)
         except BackendError as error:
             await self.show_problem(error.message, error.hint)
             return
+        if thread_id == self.thread_id:
+            self.chat.mark_runs(runs)  # replies of cancelled (or incomplete, failed) runs say so
+        run = runs[0] if runs and runs[0].get("status") in ACTIVE_RUN_STATUSES else None
         if run is not None:
             await self.new_flow(thread_id).session.watch(run)
 
@@ -101,7 +128,8 @@ class ThreadActions:
             self.notify("Still connecting…")
             return
         if thread_id != self.thread_id:
-            await self.open_thread(thread_id)
+            await self.chat.show_loading()  # in this key's frame; the page follows from a worker
+            self.run_worker(partial(self.open_thread, thread_id), group="open", exclusive=True)
 
     def _neighbour_thread(self, step: int) -> str | None:
         ids = [entry.id for entry in self.registry.threads(self.identity)]

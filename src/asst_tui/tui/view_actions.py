@@ -4,13 +4,14 @@ terminals, and the keys that move the focus into it (a mixin of AsstApp)."""
 from __future__ import annotations
 
 from textual import events
+from textual.binding import Binding
 from textual.widgets import Input, TextArea
 
 NARROW = 100  # below this many columns the sidebar hides itself (unless the user showed it)
 
 
 class ViewActions:
-    """Needs the AsstApp attributes: sidebar and size.
+    """Needs the AsstApp attributes: sidebar, keys (keymap.Keymap), size, focused, screen and screen_stack.
 
     `sidebar_wanted` is the user's choice (the sidebar key); None follows the width.
     """
@@ -23,9 +24,25 @@ class ViewActions:
         self.sidebar.display = (self.size.width >= NARROW) if wanted is None else wanted
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "focus_filter":  # a priority key, so typed text after it can't overtake it; not while typing
-            return not (self.screen is self.screen_stack[0] and isinstance(self.focused, (Input, TextArea)))
+        if action == "focus_filter":  # a priority key, so typed text after it can't overtake it
+            return not (self.screen is self.screen_stack[0] and self._focused_wants(self.keys.keys["focus_filter"]))
         return super().check_action(action, parameters)
+
+    def _focused_wants(self, keys: tuple[str, ...]) -> bool:
+        """Whether the focused widget takes one of `keys` itself: types it (a field) or binds it (the chat's find)."""
+        focused = self.focused
+        if focused is None:
+            return False
+        if isinstance(focused, (Input, TextArea)):
+            return True
+        for node in focused.ancestors_with_self:
+            if node is self.screen:
+                break
+            for binding in getattr(type(node), "BINDINGS", []):
+                bound = binding.key if isinstance(binding, Binding) else binding[0]
+                if any(key.strip() in keys for key in bound.split(",")):
+                    return True
+        return False
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit_sidebar()

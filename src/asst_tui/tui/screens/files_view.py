@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from ..attachments import human_size
 from ..file_names import fetch_names
+from ..message_files import message_files
 from ..text import literal
 from .dialogs import ConfirmScreen
 
@@ -121,6 +122,9 @@ class FilesScreen(ModalScreen[None]):
                 lines.append((f"{owner}:ci:{file_id}", cells, Row(owner, file_id)))
             for store_id in (self.resources[owner].get("file_search") or {}).get("vector_store_ids") or []:
                 lines += await self._store_lines(owner, store_id)
+            if owner == "thread":  # what messages attached or the code interpreter wrote (not removable here)
+                lines += [(f"thread:msg:{file_id}", _cells(owner, where, name, None, "ready", ""), None)
+                          for file_id, where, name in await message_files(self.backend, object_id)]
         return lines
 
     async def _store_lines(self, owner: str, store_id: str) -> list[tuple[str, tuple[Text, ...], Row | None]]:

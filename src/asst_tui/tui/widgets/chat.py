@@ -28,15 +28,17 @@ from textual.widget import Widget
 
 from ..file_names import fetch_names
 from ..markdown_lines import render_block, warm_up
-from ..message_format import cited_file_ids, render_message
+from ..message_format import named_file_ids, render_message
+from .chat_cursor import CURSOR_BINDINGS, CURSOR_CLASSES, CURSOR_CSS, MessageCursor
 from .chat_entry import Block, Entry
 from .chat_file_rows import FileRows
+from .chat_find import FIND_BINDINGS, FIND_CLASSES, FIND_CSS, FindHighlights
 from .chat_lines import Anchor, EntryList, LineBudget
+from .chat_marks import RunMarks
 from .chat_message import file_slots
 from .chat_paint import BODY_INSET, PaintedLines, RowStyles
+from .chat_streaming import StreamedText
 
-FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
-WAIT_PER_COST = 1  # between streamed frames, at least as long as a frame's CPU time: the reader and keys get half
 FOLLOW_SLACK = 2  # lines: scrolling down to within this of the end follows again (text may land meanwhile)
 SLICE_SECONDS = 0.004  # rendering done at a time in idle moments (a key waits at most this long for it)
 IDLE_GAP = 0.02  # between idle slices
@@ -47,7 +49,7 @@ OLDER_SCREENS = 3  # ask for the older page when the top of what is loaded is th
 def entry_for(message: dict[str, Any]) -> Entry:
     rendered = render_message(message)
     return Entry(message.get("role", "assistant"), rendered.markdown, message.get("id"), message.get("created_at"),
-                 list(rendered.files))
+                 list(rendered.files), run_id=message.get("run_id"))
 
 
 _warming: list[threading.Thread] = []
@@ -60,13 +62,16 @@ def _warm_up_once() -> None:
         _warming[0].start()
 
 
-class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
+class ChatView(StreamedText, FindHighlights, MessageCursor, PaintedLines, FileRows, RunMarks, ScrollView, can_focus=True):
     """The open thread's messages (see the module's docstring)."""
+
+    BINDINGS = [*CURSOR_BINDINGS, *FIND_BINDINGS]
 
     COMPONENT_CLASSES = {
         "chat--label-user", "chat--label-assistant", "chat--label-note",
         "chat--bar-user", "chat--bar-assistant", "chat--bar-note", "chat--bar-error", "chat--bar-warning",
         "chat--body-user", "chat--body-assistant", "chat--body-note", "chat--body-error", "chat--body-warning",
+        *CURSOR_CLASSES, *FIND_CLASSES,
     }
     DEFAULT_CSS = """
     ChatView { overflow-y: scroll; }  /* a scrollbar appearing mid-reply would re-wrap everything */
@@ -82,7 +87,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
     ChatView > .chat--body-note { color: $text-muted; }
     ChatView > .chat--body-error { color: $text-error; }
     ChatView > .chat--body-warning { color: $text-warning; }
-    """
+    """ + CURSOR_CSS + FIND_CSS
 
     class OlderWanted(Message):
         """Older messages exist and the user is getting near them; `before` is the oldest loaded message id."""
@@ -98,9 +103,11 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         self._list = EntryList()
         self._budget = LineBudget()
         self._by_id: dict[str, Entry] = {}
+        self._run_marks: dict[str, str] = {}
         self._older_before: str | None = None  # the id an OlderWanted asked for
         self._pending: dict[str, list[str]] = {}
         self._flush_scheduled = False
+        self._shown_at = 0.0  # when the last streamed frame was painted (monotonic)
         self._idle_scheduled = False
         self._code_theme = "monokai"
         self._row_styles: dict[tuple[str, str], RowStyles] = {}
@@ -281,13 +288,22 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         self._list.clear()
         self._budget.clear()
         self._by_id = {}
+        self.forget_runs()
+        self.forget_selection()
+        self.forget_matches()
         entries = [entry_for(message) for message in messages]
         self._adopt(entries)
         self._list.insert(0, entries)
         self.following = True
         self._settle(None)
 
+    async def show_loading(self) -> None:
+        """Another thread is being opened: clear the pane now (in the key's frame) and say so."""
+        await self.show_messages([], False)
+        await self.add_note("Loading the thread…")
+
     def _adopt(self, entries: list[Entry]) -> None:
+        self._mark(entries)
         for entry in entries:
             entry.slot_heights = [1] * sum(file_slots(ref) for ref in entry.files)
             if entry.message_id:
@@ -346,64 +362,11 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         if anchor is not None and anchor.entry is entry:
             anchor = None if self.following else self._list.anchor(max(0, round(self.scroll_y) - 1))
         await self._unplace([entry])
+        self.forget_selection(entry)
         self._list.remove(entry)
         if entry.message_id:
             self._by_id.pop(entry.message_id, None)
         self._settle(anchor)
-
-    # --- streaming ----------------------------------------------------------------------------
-
-    async def begin_stream(self, message_id: str, created_at: float | None = None) -> None:
-        if message_id not in self._by_id:
-            await self.add_message("assistant", "", message_id=message_id, created_at=created_at)
-
-    def add_delta(self, message_id: str, text: str) -> None:
-        """Queue streamed text; it reaches the screen on the next frame flush."""
-        self._pending.setdefault(message_id, []).append(text)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.set_timer(FRAME_SECONDS, self._flush_frame)
-
-    def _flush_frame(self) -> None:
-        started = time.thread_time()
-        self._flush_once()
-        self.call_after_refresh(self._frame_shown, started)
-
-    def _frame_shown(self, started: float) -> None:
-        """The next frame comes FRAME_SECONDS after this one began, or WAIT_PER_COST times its cost after it ended.
-
-        A frame's cost is this thread's CPU time from the flush to the painted frame (the stream reader's
-        turns in between included; waiting for the CPU while other processes run is not). Pacing by it
-        leaves the stream reader and the keyboard their share of the loop when a frame is dear (a slow
-        machine, a huge code block being streamed).
-        """
-        if self._pending:
-            cost = time.thread_time() - started
-            self.set_timer(max(FRAME_SECONDS - cost, WAIT_PER_COST * cost), self._flush_frame)
-        else:
-            self._flush_scheduled = False
-            self._want_idle()  # what streamed past the view is rendered now
-
-    def _flush_once(self) -> None:
-        """Append everything queued since the last frame, one append per message."""
-        pending, self._pending = self._pending, {}
-        anchor = self._anchor()
-        bottom = round(self.scroll_y) + self._viewport.height
-        changed = shown = False
-        for message_id, parts in pending.items():
-            entry = self._by_id.get(message_id)
-            position = None if entry is None else self._list.index(entry)
-            if position is not None:
-                shown = shown or self.following or self._list.top(position) < bottom
-                entry.append("".join(parts))
-                self._list.changed(entry)
-                changed = True
-        if changed:
-            self._settle(anchor, repaint=shown)
-
-    def flush(self) -> None:
-        """Put everything queued on the screen now."""
-        self._flush_once()
 
     async def finish_message(self, message: dict[str, Any]) -> None:
         """A message is complete: flush its tail and show footnotes and files if it has any."""
@@ -434,9 +397,9 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
             previous = entry
 
     async def _learn_file_names(self, messages: list[dict[str, Any]]) -> None:
-        """Look up the names of files the messages cite, so footnotes can name them."""
+        """Look up the names of files the messages cite or attach, so footnotes and links can name them."""
         connection = getattr(self.app, "connection", None)
-        cited = [file_id for message in messages for file_id in cited_file_ids(message)]
+        cited = [file_id for message in messages for file_id in named_file_ids(message)]
         if connection is not None and cited:
             await fetch_names(connection.backend, cited)
 
@@ -444,6 +407,7 @@ class ChatView(PaintedLines, FileRows, ScrollView, can_focus=True):
         """The message's final form: its text (with footnotes) and any new files."""
         rendered = render_message(message)
         anchor = self._anchor()
+        entry.run_id = message.get("run_id") or entry.run_id
         entry.replace(rendered.markdown)
         entry.complete()
         known = {ref.file_id for ref in entry.files}

@@ -56,9 +56,11 @@ class Entry:
     """One message in the pane, with its layout at the pane's width."""
 
     def __init__(self, role: str, markdown: str = "", message_id: str | None = None, created_at: float | None = None,
-                 files: list[FileRef] | None = None, severity: str = "") -> None:
+                 files: list[FileRef] | None = None, severity: str = "", run_id: str | None = None) -> None:
         self.role = role
         self.message_id = message_id
+        self.run_id = run_id  # the run that wrote it (an assistant message)
+        self.marker = ""  # shown after the time on the role line: how its run ended, if not completed
         self.created_at = created_at
         self.files: list[FileRef] = list(files or [])
         self.severity = severity

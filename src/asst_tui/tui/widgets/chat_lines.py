@@ -1,16 +1,18 @@
 """The chat pane's messages as one virtual column of lines: where each entry starts, what is at a line.
 
-Entries' heights are summed lazily from the first one that changed, so streaming into the last entry
-costs nothing for the entries above it. An anchor names a line by what is on it (the entry, the block
+Entries' heights are kept, asked again only for the entries that changed, and summed lazily from the
+first one that changed, so streaming into the last entry costs nothing for the entries above it and
+rendering near the top of a long thread costs nothing for the entries below. An anchor names a line by what is on it (the entry, the block
 and the line within it), so the pane can find it again after heights above it changed.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 import weakref
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterator
+from itertools import accumulate, islice
 from dataclasses import dataclass
 
 from .chat_entry import Block, Entry, Render
@@ -25,14 +27,21 @@ class Anchor:
 
 
 class EntryList:
-    """Entries in order, with their tops at the current width (`width`: the Markdown's width)."""
+    """Entries in order, with their tops at the current width (`width`: the Markdown's width).
+
+    Each entry's height is kept and asked again only once the entry changed; the tops are their running
+    sum from the first change, so a block rendered near the top of a 2,000-message thread costs one
+    height and a sum over integers, not every entry's height below it.
+    """
 
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.width = 0
+        self._heights: list[int] = []
+        self._changed: set[int] = set()  # positions whose height must be asked again
         self._tops: list[int] = [0]
-        self._valid = 0
-        self._index: dict[int, int] = {}  # id(entry) -> position, up to `_valid`
+        self._valid = 0  # tops up to date up to this position
+        self._index: dict[int, int] = {}  # id(entry) -> position
 
     # --- changes ------------------------------------------------------------------------------
 
@@ -40,55 +49,59 @@ class EntryList:
         for entry in entries:
             entry.set_width(self.width)
         self.entries[index:index] = entries
-        self._invalidate(index)
+        self._heights[index:index] = [0] * len(entries)
+        self._changed = {position + len(entries) if position >= index else position for position in self._changed}
+        self._changed.update(range(index, index + len(entries)))
+        self._moved(index)
 
     def remove(self, entry: Entry) -> None:
         index = self.index(entry)
         if index is not None:
             del self.entries[index]
-            self._invalidate(index)
+            del self._heights[index]
+            self._changed = {position - 1 if position > index else position for position in self._changed if position != index}
+            self._moved(index)
 
     def clear(self) -> None:
-        self.entries = []
-        self._invalidate(0)
+        self.entries, self._heights, self._changed = [], [], set()
+        self._moved(0)
 
     def changed(self, entry: Entry) -> None:
         """`entry`'s height may have changed."""
         index = self.index(entry)
         if index is not None:
-            self._invalidate(index)
+            self._changed.add(index)
+            self._valid = min(self._valid, index)
 
     def set_width(self, width: int) -> None:
         if width != self.width:
             self.width = width
             for entry in self.entries:
                 entry.set_width(width)
-            self._invalidate(0)
+            self._changed = set(range(len(self.entries)))
+            self._valid = 0
 
-    def _invalidate(self, index: int) -> None:
+    def _moved(self, index: int) -> None:
+        """Entries from `index` on moved: their positions and tops are recomputed."""
+        self._index = {id(entry): position for position, entry in enumerate(self.entries)}
         self._valid = min(self._valid, index)
 
     def _layout(self) -> None:
-        valid, entries = self._valid, self.entries
-        if valid == len(entries) and len(self._tops) == valid + 1:
+        valid = self._valid
+        if valid == len(self.entries) and len(self._tops) == valid + 1:
             return
+        heights, entries = self._heights, self.entries
+        for position in self._changed:
+            heights[position] = entries[position].height
+        self._changed.clear()
         del self._tops[valid + 1:]
-        top = self._tops[valid]
-        index = self._index
-        if valid == 0:
-            index.clear()
-        for position in range(valid, len(entries)):
-            entry = entries[position]
-            index[id(entry)] = position
-            top += entry.height
-            self._tops.append(top)
+        self._tops.extend(islice(accumulate(heights[valid:], initial=self._tops[valid]), 1, None))
         self._valid = len(entries)
 
     # --- geometry -----------------------------------------------------------------------------
 
     def index(self, entry: Entry) -> int | None:
         """Where `entry` is, or None when it is not (any more) in the list."""
-        self._layout()
         position = self._index.get(id(entry))
         if position is None or position >= len(self.entries) or self.entries[position] is not entry:
             return None

@@ -7,6 +7,7 @@ click, and for an image the image itself where the terminal can draw it.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
@@ -19,11 +20,20 @@ from ..inline_images import ImagePreview
 from ..message_format import FileRef
 from ..text import literal
 
+if TYPE_CHECKING:
+    from .chat_entry import Entry
+
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "note": "asst-tui"}
 
 
 def clock(created_at: float | None) -> str:
     return time.strftime("%H:%M", time.localtime(created_at)) if created_at else ""
+
+
+def stamp(entry: Entry) -> str:
+    """What the role line shows after the label: the time, and how the message's run ended if it didn't complete."""
+    when = clock(entry.created_at)
+    return f"{when}  ⊘ {entry.marker}" if entry.marker and when else (f"⊘ {entry.marker}" if entry.marker else when)
 
 
 class FileLink(Static, can_focus=True):

@@ -18,7 +18,7 @@ from textual.strip import Strip
 
 from ..markdown_lines import Line, decode
 from .chat_entry import BODY, GAP, ROLE, Entry
-from .chat_message import ROLE_LABELS, clock
+from .chat_message import ROLE_LABELS, stamp
 
 BAR = "▌"  # Textual's "outer" left border
 BODY_INSET = 3  # the bar and a cell of padding on the left, one on the right
@@ -133,7 +133,7 @@ class PaintedLines:
         selected = self.screen.get_component_rich_style("screen--selection") if span is not None else None
         styles = self._styles(entry)
         if kind == ROLE:
-            return role_strip(styles, ROLE_LABELS.get(entry.role, entry.role), clock(entry.created_at), width, line, span, selected)
+            return role_strip(styles, ROLE_LABELS.get(entry.role, entry.role), stamp(entry), width, line, span, selected)
         if kind == BODY:
             return body_strip(styles, value, width, line, span, selected)
         if kind == GAP:
@@ -151,8 +151,8 @@ class PaintedLines:
             entry = self._list.entries[position]
             kind, value = entry.line(line - self._list.top(position), self._render)
             if kind == ROLE:
-                stamp = clock(entry.created_at)
-                text = ROLE_LABELS.get(entry.role, entry.role) + (f"  {stamp}" if stamp else "")
+                shown = stamp(entry)
+                text = ROLE_LABELS.get(entry.role, entry.role) + (f"  {shown}" if shown else "")
             else:
                 text = line_text(value) if kind == BODY else ""
             start, end = selection.get_span(line) or (0, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
 from rich.text import Text
@@ -12,23 +12,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from asst_tui.client.events import (
-    CodeImage,
-    CodeLogs,
-    RequiresAction,
-    RunEnded,
-    RunEvent,
-    RunStatusChanged,
-    StreamError,
-    ToolCallDelta,
-    ToolCallDone,
-    ToolCallStarted,
-    Usage,
-)
 from asst_tui.protocol import TERMINAL_RUN_STATUSES
 from asst_tui.tui.text import literal
 
 from .tool_calls import CallView, CodeCallView, FunctionCallView
+
+if TYPE_CHECKING:
+    from asst_tui.client.events import RunEvent
 
 NO_RUN = "No run going (F5 shows the thread's earlier runs)"
 
@@ -140,6 +130,19 @@ class RunPanel(VerticalScroll):
 
     def apply(self, event: RunEvent) -> None:
         """Show one run event; cheap: streamed text is rendered at most once a frame."""
+        from asst_tui.client.events import (  # the client's events: not before the first frame
+            CodeImage,
+            CodeLogs,
+            RequiresAction,
+            RunEnded,
+            RunStatusChanged,
+            StreamError,
+            ToolCallDelta,
+            ToolCallDone,
+            ToolCallStarted,
+            Usage,
+        )
+
         match event:
             case RunStatusChanged(run_id=run_id, status=status, at=at):
                 if run_id != self.run_id:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -129,6 +128,8 @@ class CodeCallView(CallView):
         return _joined(self._logs)
 
     def render_content(self) -> None:
+        from rich.syntax import Syntax  # Pygments: not on the way to the first frame
+
         code, logs = self.code, self.logs
         dark = self.app.current_theme.dark
         self._code_view.display = bool(code)

@@ -1,0 +1,30 @@
+"""What the first screen does not need is not imported with the app (startup is measured over a bare Textual app)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+LATER = [
+    "openai",  # the client and the embedded server start after the first frame
+    "asst_tui.server",
+    "asst_tui.client.events",  # the run panel's events, when a run starts
+    "asst_tui.tui.screens.run_overrides",  # the F7 dialog, and the dataclass it edits
+    "rich.syntax",  # Pygments: at the first code block
+    "rich.markdown",  # markdown-it: at the first message
+]
+
+
+def imported_with_the_app(src: Path) -> list[str]:
+    code = f"import json, sys, asst_tui.cli, asst_tui.tui.app; print(json.dumps([m for m in {LATER!r} if m in sys.modules]))"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
+    return json.loads(done.stdout)
+
+
+def test_what_comes_later_is_not_imported_with_the_app() -> None:
+    assert imported_with_the_app(SRC) == []
