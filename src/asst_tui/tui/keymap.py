@@ -57,7 +57,7 @@ ACTIONS: tuple[KeyAction, ...] = (  # the footer shows those with a `footer` lab
     KeyAction("rename_thread", ("f2",), "Rename thread", "Threads", dialog=True),
     KeyAction("toggle_archive", ("f3",), "Archive/unarchive thread", "Threads"),
     KeyAction("delete_thread", ("f8",), "Delete thread", "Threads", dialog=True),
-    KeyAction("focus_filter", ("slash",), "Filter threads", "Threads", "not in the prompt: it types /",
+    KeyAction("focus_filter", ("slash",), "Filter threads", "Threads", "outside the prompt and the chat (there / types, finds)",
               priority=True),  # before the focused widget takes the keys typed right after it
     KeyAction("run_overrides", ("f7",), "Overrides for the next run", "Runs", PROMPT, priority=True, dialog=True),
     KeyAction("run_history", ("f5",), "Earlier runs of the thread", "Runs", dialog=True),
