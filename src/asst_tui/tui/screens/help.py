@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Static
 from asst_tui.tui.keymap import FIXED, Keymap, label
 from asst_tui.tui.text import literal
 
+KEY_WIDTH = 14  # wider than any key label (a dialog's "Delete / D", 10 cells, is the widest)
+
 # (heading, module, class) of each dialog whose keys F1 lists; imported once F1 has painted
 DIALOGS = (
     ("Function-call prompt (F6)", "tool_outputs", "ToolOutputsScreen"),
@@ -79,6 +81,7 @@ class HelpScreen(ModalScreen[None]):
         super().__init__()
         self.keys = keys
         self.problems = problems or []  # the configuration's, shown first
+        self.complete = False  # the dialogs' keys are added after the first frame
         self.help_title = title
 
     def compose(self) -> ComposeResult:
@@ -90,7 +93,7 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column(Text("Key"), key="key")
+        table.add_column(Text("Key"), key="key", width=KEY_WIDTH)  # fixed: the dialogs' keys come after a frame
         table.add_column(Text("Action"), key="action")
         table.add_column(Text("[keys] name"), key="name")
         if self.problems:
@@ -120,6 +123,7 @@ class HelpScreen(ModalScreen[None]):
             self._heading(heading)
             for keys, description in rows:
                 table.add_row(literal(keys, style="bold"), literal(description), Text(""))
+        self.complete = True
 
     def action_close(self) -> None:
         self.dismiss(None)
