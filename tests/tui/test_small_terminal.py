@@ -41,6 +41,11 @@ async def test_ctrl_l_shows_the_hidden_sidebar_until_a_thread_is_chosen(home) ->
         await pilot.press("enter")
         await wait_for(pilot, lambda: not app.sidebar.display, what="the sidebar hidden again")
         assert app.focused is app.prompt
+        await pilot.press("ctrl+l")
+        assert app.sidebar.display
+        await pilot.press("ctrl+g")  # the focus leaves the sidebar without choosing a thread
+        await wait_for(pilot, lambda: not app.sidebar.display, what="the sidebar hidden again")
+        assert app.focused is app.chat
 
 
 async def test_the_footer_keeps_esc_cancel_run_at_80_columns(home) -> None:

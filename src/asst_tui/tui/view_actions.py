@@ -65,6 +65,9 @@ class ViewActions:
         self.sidebar.display = True
         self.screen.set_focus(self.query_one(selector))
 
+    def on_sidebar_left(self) -> None:
+        self.fit_sidebar()
+
     def sidebar_used(self) -> None:
         """A thread was chosen in the sidebar: hide it again if it was only shown to choose one."""
         self.fit_sidebar()

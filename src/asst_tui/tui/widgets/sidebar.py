@@ -63,6 +63,9 @@ class Sidebar(Vertical):
             super().__init__()
             self.thread_id = thread_id
 
+    class Left(Message):
+        """The focus has left the sidebar (the app hides it again if it was shown only to pick a thread)."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._entries: list[ThreadEntry] = []
@@ -115,6 +118,13 @@ class Sidebar(Vertical):
         options = self.query_one(ThreadList)
         if options.option_count:
             self.post_message(self.ThreadChosen(options.get_option_at_index(options.highlighted or 0).id or ""))
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._maybe_left)  # once the focus has landed where it goes
+
+    def _maybe_left(self) -> None:
+        if not self.has_focus_within:
+            self.post_message(self.Left())
 
     @on(OptionList.OptionSelected, "#thread-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
