@@ -1,10 +1,13 @@
 """Regenerate screenshots/*.svg from the real app on the embedded server (demo engine).
 
-Run: python scripts/make_screenshots.py  (uses a throw-away ASST_TUI_HOME; touches nothing else)
+Run: python scripts/make_screenshots.py [--size 140x45] [--suffix ""]
+     (uses a throw-away ASST_TUI_HOME; touches nothing else). `--size 80x24 --suffix=-80x24` writes the
+     small-terminal set beside the default one.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -13,7 +16,7 @@ from argparse import Namespace
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "screenshots"
-SIZE = (120, 36)
+SIZE = (140, 45)
 
 
 GRADIENT_PNG = """```python
@@ -41,7 +44,7 @@ async def send(pilot, text: str) -> None:
     await pilot.press("enter")
 
 
-async def shoot() -> None:
+async def shoot(size: tuple[int, int], suffix: str) -> None:
     from asst_tui.config import load_config
     from asst_tui.tui import inline_images
     from asst_tui.tui.app import AsstApp
@@ -54,14 +57,14 @@ async def shoot() -> None:
         raise SystemExit("the inline-image screenshot needs the images extra: pip install -e '.[images]'")
     options = Namespace(profile=None, base_url=None, assistant=None, thread=None, theme=None)
     app = AsstApp(config, problems, options)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: app.ready and app.flow is None)
         app.prompt.cursor_blink = False
 
         await send(pilot, "```python\nimport math\nfor n in range(1, 6):\n    print(n, math.factorial(n))\n```")
         await wait_for(pilot, lambda: app.ready and app.flow is None)
         await pilot.pause(0.3)
-        app.save_screenshot("code-interpreter-panel.svg", str(OUT))
+        app.save_screenshot(f"code-interpreter-panel{suffix}.svg", str(OUT))
 
         app.action_toggle_panel()
         await pilot.press("ctrl+n")
@@ -70,7 +73,7 @@ async def shoot() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen))
         await pilot.press(*'{"temperature": 21, "unit": "celsius"}')
         await pilot.pause(0.3)
-        app.save_screenshot("function-call-prompt.svg", str(OUT))
+        app.save_screenshot(f"function-call-prompt{suffix}.svg", str(OUT))
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.flow is None)
 
@@ -79,7 +82,7 @@ async def shoot() -> None:
         await send(pilot, "/lorem 600")
         await wait_for(pilot, lambda: app.status_line.status == "in_progress")
         await pilot.pause(2.0)
-        app.save_screenshot("main-streaming.svg", str(OUT))
+        app.save_screenshot(f"main-streaming{suffix}.svg", str(OUT))
         await wait_for(pilot, lambda: app.flow is None, timeout=60)
 
         await pilot.press("ctrl+n")
@@ -87,23 +90,28 @@ async def shoot() -> None:
         await send(pilot, GRADIENT_PNG)
         await wait_for(pilot, lambda: app.flow is None and any(p.drawn for p in app.chat.query(ImagePreview)))
         await pilot.pause(0.3)
-        app.save_screenshot("inline-image.svg", str(OUT))
+        app.save_screenshot(f"inline-image{suffix}.svg", str(OUT))
 
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: isinstance(app.screen, ThreadSwitcher))
         await pilot.press(*"par")
         await pilot.pause(0.3)
-        app.save_screenshot("thread-switcher.svg", str(OUT))
+        app.save_screenshot(f"thread-switcher{suffix}.svg", str(OUT))
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="Regenerate screenshots/*.svg from the real app.")
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="terminal size, COLUMNSxROWS (default %(default)s)")
+    parser.add_argument("--suffix", default="", help="added to each file name, e.g. -80x24")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
     with tempfile.TemporaryDirectory() as home:
         os.environ["ASST_TUI_HOME"] = home
         config = Path(home) / "config" / "config.toml"
         config.parent.mkdir(parents=True)
         config.write_text('[profiles.local]\nkind = "local"\ndemo_delay_ms = 20\n')
-        asyncio.run(shoot())
-    for path in sorted(OUT.glob("*.svg")):
+        asyncio.run(shoot((width, height), args.suffix))
+    for path in sorted(OUT.glob(f"*{args.suffix}.svg")):
         print(path)
     return 0
 

@@ -33,6 +33,15 @@ class FunctionHandler:
     timeout: float = 30.0  # seconds
 
 
+@dataclass(frozen=True)
+class KeySetting:
+    """One `[keys]` entry: the keys written for an action (checked against the key table by tui/keymap.py)."""
+
+    keys: tuple[str, ...]
+    path: Path
+    line: int | None
+
+
 class ConfigError(Exception):
     """The configuration cannot do what was asked (e.g. an unknown profile name)."""
 
@@ -94,6 +103,7 @@ class Config:
     theme: str = "asst-dark"
     transcripts_dir: Path | None = None
     inline_images: bool = True  # draw images in the chat when textual-image is installed
+    keys: dict[str, KeySetting] = field(default_factory=dict)  # [keys]: action -> the keys written for it
     profiles: dict[str, Profile] = field(default_factory=lambda: {"local": Profile("local", "local")})
 
     def profile(self, name: str | None = None) -> Profile:
@@ -143,6 +153,8 @@ def save_config(config: Config, path: Path | None = None) -> None:
         data["transcripts_dir"] = str(config.transcripts_dir)
     if config.inline_images != defaults.inline_images:
         data["inline_images"] = config.inline_images
+    if config.keys:
+        data["keys"] = {name: list(setting.keys) for name, setting in config.keys.items()}
     profiles = {
         name: {key: value for key, value in asdict(profile).items() if key != "name" and value not in (None, {})}
         for name, profile in config.profiles.items()
@@ -243,12 +255,27 @@ class _Reader:
             elif key == "inline_images":
                 if (flag := self.typed(value, bool, [key])) is not None:
                     config.inline_images = flag
+            elif key == "keys":
+                self.keys(config, value)
             else:
-                self.problem([key], "unknown setting (known: default_profile, theme, transcripts_dir, inline_images, profiles)")
+                self.problem([key], "unknown setting (known: default_profile, theme, transcripts_dir, inline_images, "
+                             "keys, profiles)")
         if config.default_profile not in config.profiles:
             self.problem(["default_profile"], f"no profile named {config.default_profile!r}; 'local' is used")
             config.default_profile = "local"
         return config, sorted(self.problems, key=lambda problem: problem.line or 0)
+
+    def keys(self, config: Config, table: Any) -> None:
+        """`[keys]`: action = "key" or ["key", "key"]; whether the action and keys exist is the TUI's to say."""
+        if type(table) is not dict:
+            self.problem(["keys"], f"expected a table of actions, got {_describe(table)}; ignored")
+            return
+        for name, value in table.items():
+            keys = [value] if type(value) is str else value
+            if type(keys) is not list or any(type(key) is not str for key in keys):
+                self.problem(["keys", name], f"expected a key or an array of keys, got {_describe(value)}; ignored")
+                continue
+            config.keys[name] = KeySetting(tuple(keys), self.path, _line_of(self.lines, ["keys", name]))
 
     def profiles(self, config: Config, table: Any) -> None:
         if type(table) is not dict:

@@ -6,6 +6,7 @@ import json
 import sys
 import tomllib
 
+import openai
 import pytest
 
 from asst_tui.cli import main
@@ -149,17 +150,34 @@ def test_commands_say_when_the_demo_engine_answers_instead_of_the_configured_one
 
 def test_a_command_whose_embedded_server_cannot_start_says_why(home, capsys) -> None:
     from asst_tui import paths
+    from asst_tui.server.lock import lock_data_dir
+
+    (home / "helper.toml").write_text(DEFINITION, encoding="utf-8")
+    paths.server_data_dir().mkdir(parents=True, exist_ok=True)
+    held = lock_data_dir(paths.server_data_dir())  # held by a process that gives no address (a server starting)
+    try:
+        status, _, err = run(capsys, "assistant", "import", str(home / "helper.toml"))
+    finally:
+        held.close()
+    assert status == 2  # a configuration problem, as the README says: this data dir can't be used now
+    assert "Could not start the embedded server: The data dir" in err and "in use by another asst-tui server" in err
+    assert "Traceback" not in err
+
+
+def test_a_command_uses_the_embedded_server_that_already_runs(home, capsys) -> None:
+    from asst_tui import paths
     from asst_tui.server import ServerConfig, spawn_server
 
     (home / "helper.toml").write_text(DEFINITION, encoding="utf-8")
     other = spawn_server(ServerConfig(data_dir=paths.server_data_dir(), port=0))
     try:
-        status, _, err = run(capsys, "assistant", "import", str(home / "helper.toml"))
+        status, out, err = run(capsys, "assistant", "import", str(home / "helper.toml"))
+        assert status == 0, err
+        client = openai.OpenAI(base_url=other.base_url, api_key="x", max_retries=0)
+        assert out.split()[1] in [a.id for a in client.beta.assistants.list()]
+        client.close()
     finally:
         other.stop()
-    assert status == 1
-    assert "Could not start the embedded server: The data dir" in err and "in use by another asst-tui server" in err
-    assert "Traceback" not in err
 
 
 def test_send_follows_a_run_on_after_its_stream_drops(home, capsys, scripted) -> None:

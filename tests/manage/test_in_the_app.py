@@ -7,7 +7,7 @@ import shlex
 import sys
 
 import pytest
-from textual.widgets import Select, Switch, TextArea
+from textual.widgets import Select, Static, Switch, TextArea
 
 from asst_tui.tui.screens.assistant_editor import AssistantEditorScreen
 from asst_tui.tui.screens.assistants import AssistantsScreen
@@ -90,8 +90,7 @@ async def test_handler_runs_after_confirmation_reports_failure_and_sees_no_key(h
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, 'get_current_temperature {"location": "Paris", "unit": "celsius"}')
-        await wait_for(pilot, lambda: isinstance(app.screen, HandlerConfirmScreen)
-                       and "Run the local handler for get_current_temperature?" in screen_text(app), what="the question shown")
+        await wait_for(pilot, lambda: question(app) == "Run the local handler for get_current_temperature?", what="the question")
         assert app.flow.drafts == {}  # not run before the answer
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="the prompt")
@@ -105,8 +104,8 @@ async def test_handler_runs_after_confirmation_reports_failure_and_sees_no_key(h
         await wait_for(pilot, lambda: isinstance(app.screen, HandlerConfirmScreen), what="the question")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ToolOutputsScreen), what="the prompt")
-        notes = "\n".join(str(n.message) for n in shown_notifications(app))
-        assert "The handler for get_current_temperature exited with status 3" in notes
+        await wait_for(pilot, lambda: any("The handler for get_current_temperature exited with status 3" in str(n.message)
+                                          for n in shown_notifications(app)), what="the failure toast")
         [area] = app.screen.query(TextArea)
         error = json.loads(area.text)
         assert error["stderr"] == "no fahrenheit here" and "exited with status 3" in error["error"]
@@ -114,6 +113,14 @@ async def test_handler_runs_after_confirmation_reports_failure_and_sees_no_key(h
         await pilot.press("ctrl+s")
         await run_done(pilot)
         assert "no fahrenheit, sorry" in assistant_texts(app)[-1]
+
+
+def question(app) -> str | None:
+    """The question of the handler confirmation on screen, read from its widget (public state, painted or not)."""
+    screen = app.screen
+    if not isinstance(screen, HandlerConfirmScreen) or not screen.is_mounted:
+        return None
+    return str(screen.query_one("#handler-title", Static).content)
 
 
 async def test_auto_handler_answers_without_any_prompt(home) -> None:
@@ -133,13 +140,13 @@ async def test_assistants_inspector_and_keys_from_the_app(home) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         first = app.assistant["id"]
-        descriptions = [description for _, description in app.key_rows()]
+        descriptions = [description for _, _, _, description, _ in app.keys.rows()]
         for wanted in ("Assistants: use, new, edit, duplicate, delete", "Overrides for the next run", "Run inspector (runs and their steps)"):
             assert wanted in descriptions
         commands = [command.title for command in app.get_system_commands(app.screen)]
         assert "Run inspector (runs and their steps)" in commands
 
-        await pilot.press("f16")
+        await pilot.press("shift+f4")
         await wait_for(pilot, lambda: isinstance(app.screen, AssistantsScreen) and app.screen.rows, what="the assistants")
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(app.screen, AssistantEditorScreen), what="the editor")

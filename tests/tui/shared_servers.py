@@ -66,7 +66,8 @@ class SharedServers:
         config, server, notice = shared
         hint = f"The embedded server stopped (its log: {server.log_path}). Restart asst-tui to start it again."
         backend = backend_for_profile(profile, base_url_override=server.base_url, unreachable_hint=hint)
-        return Connection(backend, profile, None, config.engine_label, notice)  # not ours: closing leaves it running
+        return Connection(backend, profile, None, config.engine_label, notice,  # not ours: closing leaves it running
+                          server.sandbox_label)
 
     def stop(self) -> None:
         for _, server in self.servers.values():

@@ -7,6 +7,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable
 
 from asst_tui.tui.screens.dialogs import ConfirmScreen, TextInputScreen
+from asst_tui.tui.keymap import Keymap
 from asst_tui.tui.screens.help import HelpScreen
 
 from .helpers import screen_text
@@ -81,17 +82,23 @@ async def test_text_input_validation_keeps_dialog_open() -> None:
         assert app.results == ["ab"]
 
 
-ROWS = [("ctrl+n", "New thread"), ("f1", "Help"), ("[b]x[/b]", "Literal [i]markup[/i]")]
+async def test_help_lists_the_keys_grouped_with_each_dialogs_keys_and_closes(tmp_path) -> None:
+    from asst_tui.config import KeySetting
 
-
-async def test_help_lists_rows_and_closes() -> None:
+    keys = Keymap({"files_view": KeySetting(("ctrl+k",), tmp_path / "config.toml", 3)})
     for key in ("f1", "escape", "q"):
-        app = Host(HelpScreen(ROWS))
-        async with app.run_test(size=(80, 24)) as pilot:
+        app = Host(HelpScreen(keys))
+        async with app.run_test(size=(100, 60)) as pilot:
             await pilot.pause()
-            assert app.dialog.query_one(DataTable).row_count == 3
-            text = screen_text(app)
-            assert "New thread" in text and "[b]x[/b]" in text and "Literal [i]markup[/i]" in text
+            table = app.dialog.query_one(DataTable)
+            await pilot.pause()
+            rows = [" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+            assert rows.index(" | Threads | ") < rows.index("Ctrl+N | New thread | new_thread")
+            assert "Ctrl+K | Files and vector stores of the thread and assistant | files_view" in rows
+            assert "Esc | Cancel the run (while a run is going) | cancel_run" in rows
+            heading = rows.index(" | Function-call prompt (F6) | ")
+            assert "Ctrl+S | Submit all | " in rows[heading:] and "Ctrl+X | Cancel run | " in rows[heading:]
+            assert " | Overrides for the next run | " in rows and "Enter | Send the message (in the prompt) | " in rows
             await pilot.press(key)
             await pilot.pause()
             assert app.results == [None]

@@ -52,3 +52,13 @@ async def test_a_run_through_the_chat_engine_streams_the_upstream_reply(home: Pa
         assert request.body["messages"][-1] == {"role": "user", "content": "Say hello"}
     finally:
         up.stop()
+
+
+async def test_the_header_says_which_code_sandbox_the_embedded_server_runs(home: Path) -> None:
+    for fresh in (False, True):  # the tests' shared server, and the app's own
+        app = make_app(fresh_server=fresh)
+        async with app.run_test(size=(140, 36)) as pilot:
+            await ready(pilot)
+            mode = app.connection.sandbox_label.split(" ")[0]
+            assert mode in ("isolated", "process"), app.connection.sandbox_label
+            assert f"(demo engine, {mode} sandbox)" in str(app.status_line.render())

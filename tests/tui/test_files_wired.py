@@ -18,7 +18,7 @@ async def test_attached_file_goes_with_the_message_and_the_footnote_names_it(hom
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert "demo engine" in str(app.status_line.render())
-        await pilot.press("f14")
+        await pilot.press("shift+f2")
         await wait_for(pilot, lambda: isinstance(app.screen, AttachScreen) and isinstance(app.focused, Input), what="attach")
         app.screen.query_one(Input).value = str(notes)
         await pilot.press("enter", "ctrl+s")

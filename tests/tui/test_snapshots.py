@@ -5,7 +5,7 @@ from __future__ import annotations
 from asst_tui.tui.widgets.sidebar import Sidebar
 from asst_tui.registry import ThreadEntry
 
-from .helpers import SIZE, make_app, ready
+from .helpers import SIZE, make_app, ready, wait_for
 
 CREATED = 1_790_000_000  # a fixed time, shown as 14:13 UTC
 
@@ -46,6 +46,7 @@ async def quiet(pilot) -> None:
     """Wait for startup, then stop the cursor blinking so frames are stable."""
     app = await ready(pilot)
     app.prompt.cursor_blink = False
+    app.status_line.sandbox = "isolated"  # whichever this machine's server could run: the same picture everywhere
     await pilot.pause(0.2)
 
 
@@ -69,6 +70,7 @@ def test_help_screen(home, snap_compare):
     async def help_(pilot) -> None:
         await quiet(pilot)
         await pilot.press("f1")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "complete", False), what="the whole key table")
         await pilot.pause(0.3)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=help_)

@@ -45,7 +45,7 @@ async def test_closed_prompt_says_the_run_waits_and_f6_answers_it(home):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert ("f6", "Answer function call") in [(key.lower(), text) for key, text in app.key_rows()]  # F1
+        assert ("f6", "Answer function call") in [(key.lower(), text) for _, _, key, text, _ in app.keys.rows()]  # F1
         assert "Answer function call" not in palette(app) and "answer_function_call" not in footer_keys(app)
         await closed_prompt(pilot)
         header = screen_text(app).splitlines()[0]

@@ -165,7 +165,7 @@ def test_wrong_types_and_unknown_keys_drop_only_the_bad_key():
     config, problems = load_config()
     assert [str(p) for p in problems] == [
         "config.toml:1: theme: expected a string, got an integer; ignored",
-        "config.toml:2: colour: unknown setting (known: default_profile, theme, transcripts_dir, inline_images, profiles)",
+        "config.toml:2: colour: unknown setting (known: default_profile, theme, transcripts_dir, inline_images, keys, profiles)",
         "config.toml:7: profiles.x.base_url: expected a string, got an integer; ignored",
         "config.toml:8: profiles.x.organisation: unknown key (known: kind, base_url, api_key_env, api_key, "
         "azure_endpoint, api_version, organization, project, default_assistant, engine, demo_delay_ms, "
@@ -271,3 +271,15 @@ def test_inline_images_is_a_boolean_that_round_trips():
     config, problems = load_config()
     assert config.inline_images is True
     assert [str(p) for p in problems] == ["config.toml:1: inline_images: expected a boolean, got a string; ignored"]
+
+
+def test_keys_table_is_read_with_its_lines_and_kept_by_save_and_set_theme(home):
+    write('theme = "asst-dark"\n\n[keys]\nfiles_view = "ctrl+k"\nhelp = ["f1", "ctrl+h"]\nquit = 3\n')
+    config, problems = load_config()
+    assert [str(p) for p in problems] == ["config.toml:6: keys.quit: expected a key or an array of keys, got an integer; ignored"]
+    assert {name: (s.keys, s.line) for name, s in config.keys.items()} == {
+        "files_view": (("ctrl+k",), 4), "help": (("f1", "ctrl+h"), 5)}
+    save_config(config)
+    assert {name: s.keys for name, s in load_config()[0].keys.items()} == {"files_view": ("ctrl+k",), "help": ("f1", "ctrl+h")}
+    set_theme("asst-light")
+    assert tomllib.loads(paths.config_file().read_text())["keys"] == {"files_view": ["ctrl+k"], "help": ["f1", "ctrl+h"]}

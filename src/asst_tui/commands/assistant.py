@@ -58,8 +58,8 @@ async def _connected(profile: Profile, work: Any) -> int:
     from ..client.errors import BackendError
 
     connection = await command_connection(profile)
-    if connection is None:
-        return 1
+    if isinstance(connection, int):
+        return connection
     try:
         return await work(connection.backend, profile)
     except BackendError as error:

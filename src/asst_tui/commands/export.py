@@ -30,8 +30,8 @@ async def _export(profile, args: Namespace, title: str, directory: Path) -> int:
     from ..client.transcripts import fetch_dump, save_transcript, to_json, to_markdown, write_transcript
 
     connection = await command_connection(profile)
-    if connection is None:
-        return 1
+    if isinstance(connection, int):
+        return connection
     try:
         dump = await fetch_dump(connection.backend, args.thread_id)
     except BackendError as error:

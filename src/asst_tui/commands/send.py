@@ -63,8 +63,8 @@ async def _send(profile: Profile, registry: Registry, thread_id: str | None, ass
     from .reply_printer import ReplyPrinter
 
     connection = await command_connection(profile)
-    if connection is None:
-        return 1
+    if isinstance(connection, int):
+        return connection
     backend = connection.backend
     try:
         if thread_id is None:

@@ -58,7 +58,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"asst-tui serve: {exc}", file=sys.stderr)
         return 1
     try:
-        server = make_uvicorn(config)
+        server = make_uvicorn(config, base_url=base_url_for(*sock.getsockname()[:2]))
     except DatabaseUnavailable as exc:
         sock.close()
         print(f"asst-tui serve: {exc}", file=sys.stderr)

@@ -33,8 +33,15 @@ def report(error: BackendError) -> int:
     return 1
 
 
-async def command_connection(profile: Profile) -> Connection | None:
-    """Connect for a command; None after saying why. A notice (e.g. the demo engine answers instead) goes to stderr."""
+UNREACHABLE = ("connection", "timeout")  # connecting failed on the way; anything else is how the profile is set up
+
+
+async def command_connection(profile: Profile) -> Connection | int:
+    """Connect for a command, or the exit status after saying why: 2 when the profile can't be used as set up
+    (no URL, no key, an embedded server that can't start), 1 when its backend can't be reached.
+
+    A notice (e.g. the demo engine answers instead) goes to stderr.
+    """
     from ..client.errors import BackendError
     from ..session.connection import connect
 
@@ -42,7 +49,7 @@ async def command_connection(profile: Profile) -> Connection | None:
         connection = await connect(profile)
     except BackendError as error:
         report(error)
-        return None
+        return 1 if error.kind in UNREACHABLE else 2
     if connection.notice:
         print(f"asst-tui: {connection.notice}", file=sys.stderr)
     return connection

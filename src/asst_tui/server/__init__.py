@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .config import ServerConfig, local_engine
+from .lock import running_server
 from .spawn import ChildServer, spawn_server
 from .start_error import ServerStartError
 
 if TYPE_CHECKING:
     from .embed import EmbeddedServer, start_server
 
-__all__ = ["ChildServer", "EmbeddedServer", "ServerConfig", "ServerStartError", "local_engine", "spawn_server", "start_server"]
+__all__ = ["ChildServer", "EmbeddedServer", "ServerConfig", "ServerStartError", "local_engine", "running_server", "spawn_server",
+           "start_server"]
 
 _IN_THREAD = {"EmbeddedServer", "start_server"}
 

@@ -46,7 +46,7 @@ def main() -> int:
         _say(answer, base_url=base_url, sandbox=server.sandbox_label)
 
     try:
-        server = make_uvicorn(config, on_started=started)
+        server = make_uvicorn(config, on_started=started, base_url=base_url)
     except Exception as exc:  # noqa: BLE001 - as above; the data dir is not locked when this fails
         sock.close()
         return _fail(answer, exc)

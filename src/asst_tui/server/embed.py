@@ -11,6 +11,7 @@ import uvicorn
 
 from .app import ServerState, build_app
 from .config import ServerConfig
+from .lock import record_address
 from .start_error import ServerStartError
 
 
@@ -57,8 +58,11 @@ class _Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None) -> _Server:
+def make_uvicorn(config: ServerConfig, on_started: Callable[[], None] | None = None, *, base_url: str = "") -> _Server:
+    """The server for `config`; `base_url` (where its socket listens) goes into the data dir's lock file."""
     state = ServerState(config)
+    if base_url:
+        record_address(state.data_lock, base_url)
     settings = uvicorn.Config(build_app(state), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
     return _Server(settings, state, on_started)
 
@@ -90,7 +94,7 @@ def start_server(config: ServerConfig, ready_timeout: float = 20.0) -> EmbeddedS
     # leave that lock held by a half-built server (a retry on another port would find the dir "in use").
     sock = bind_socket(config)
     try:
-        server = make_uvicorn(config)
+        server = make_uvicorn(config, base_url=base_url_for(*sock.getsockname()[:2]))
     except BaseException:
         sock.close()
         raise

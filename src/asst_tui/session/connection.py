@@ -34,6 +34,7 @@ class Connection:
     server: Any = None
     engine_label: str = ""  # the embedded server's engine and upstream, e.g. "demo engine"
     notice: str | None = None  # why the configured engine could not be used
+    sandbox_label: str = ""  # the embedded server's code interpreter sandbox: "isolated code interpreter (...)"
 
     async def close(self) -> None:
         await self.backend.close()
@@ -73,16 +74,28 @@ async def connect(profile: Profile) -> Connection:
     base_url = profile.base_url
     if uses_embedded_server(profile):
         config, notice = server_config(profile, os.environ)
-        server = await asyncio.to_thread(_spawn, config)
-        base_url, label = server.base_url, config.engine_label
-        unreachable_hint = f"The embedded server stopped (its log: {server.log_path}). Restart asst-tui to start it again."
+        running = await asyncio.to_thread(_running_server, config.data_dir)
+        if running:  # another asst-tui (the TUI, or serve on the same data dir) has it: use that server
+            base_url, label, notice = running, "the running asst-tui server", None
+            unreachable_hint = "The asst-tui that ran the embedded server has stopped it; try again."
+        else:
+            server = await asyncio.to_thread(_spawn, config)
+            base_url, label = server.base_url, config.engine_label
+            unreachable_hint = f"The embedded server stopped (its log: {server.log_path}). Restart asst-tui to start it again."
     try:
         backend = await asyncio.to_thread(_backend_for, profile, base_url, unreachable_hint)
     except BaseException:
         if server is not None:
             await asyncio.to_thread(server.stop)
         raise
-    return Connection(backend, profile, server, label, notice)
+    sandbox = getattr(server, "sandbox_label", "") if server is not None else ""
+    return Connection(backend, profile, server, label, notice, sandbox)
+
+
+def _running_server(data_dir: Any) -> str | None:
+    from ..server import running_server
+
+    return running_server(data_dir)
 
 
 def _spawn(config: Any) -> Any:

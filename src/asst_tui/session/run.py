@@ -9,6 +9,7 @@ session never words a message for the user.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -134,26 +135,27 @@ class RunSession:
         waiting = None
         loop = asyncio.get_running_loop()
         turn_ends = loop.time() + YIELD_SECONDS
-        async for event in events:
-            if loop.time() > turn_ends:
-                for _ in range(YIELD_TURNS):  # a fast stream never waits on the socket: let the screen and keys in
-                    await asyncio.sleep(0)
-                turn_ends = loop.time() + YIELD_SECONDS
-            if isinstance(event, RunStatusChanged) and event.run_id != self.run_id:
-                self.run_id = event.run_id
-                self.observer.run_started(event.run_id)
-            await self.observer.show(event)
-            if isinstance(event, RunStatusChanged):
-                self.observer.status(event.status)
-            elif isinstance(event, RequiresAction):
-                waiting = event
-            elif isinstance(event, RunEnded):
-                self._end(event)
-            elif isinstance(event, StreamError):
-                if await self.observer.stream_broke(event):
-                    await self.settle()
-                else:
-                    self.observer.finished()
+        async with contextlib.aclosing(events):  # cancelled (a quit): the stream closes now, not at exit
+            async for event in events:
+                if loop.time() > turn_ends:
+                    for _ in range(YIELD_TURNS):  # a fast stream never waits on the socket: let the screen and keys in
+                        await asyncio.sleep(0)
+                    turn_ends = loop.time() + YIELD_SECONDS
+                if isinstance(event, RunStatusChanged) and event.run_id != self.run_id:
+                    self.run_id = event.run_id
+                    self.observer.run_started(event.run_id)
+                await self.observer.show(event)
+                if isinstance(event, RunStatusChanged):
+                    self.observer.status(event.status)
+                elif isinstance(event, RequiresAction):
+                    waiting = event
+                elif isinstance(event, RunEnded):
+                    self._end(event)
+                elif isinstance(event, StreamError):
+                    if await self.observer.stream_broke(event):
+                        await self.settle()
+                    else:
+                        self.observer.finished()
         return waiting
 
     def _end(self, event: RunEnded) -> None:

@@ -12,21 +12,24 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
 from ..session.choose import choose_assistant, first_thread, new_thread
 from ..session.connection import connect, effective_profile
-from .file_actions import FILE_BINDINGS, FileActions
+from . import keymap
+from .file_actions import FileActions
 from .gc_policy import GcPolicy
-from .manage_actions import MANAGE_BINDINGS, ManageActions
+from .key_hold import KeyHold
+from .manage_actions import ManageActions
 from .run_actions import RunActions
 from .text import visible
 from .thread_actions import ThreadActions
+from .view_actions import ViewActions
 from .widgets.chat import ChatView
 from .widgets.chat_find import FindBar
 from .widgets.prompt import PromptArea
@@ -38,42 +41,10 @@ if TYPE_CHECKING:
     from ..session.connection import Connect, Connection
     from .run_flow import RunFlow
 
-BINDINGS = [
-    Binding("f1", "help", "Help"),
-    Binding("ctrl+n", "new_thread", "New thread"),
-    Binding("ctrl+t", "switch_thread", "Threads"),
-    Binding("alt+down", "next_thread", "Next thread", show=False),
-    Binding("alt+up", "previous_thread", "Previous thread", show=False),
-    Binding("ctrl+o", "open_thread_by_id", "Open thread by ID", show=False),
-    Binding("f4", "switch_assistant", "Switch assistant", show=False),
-    *MANAGE_BINDINGS,  # assistants, run overrides, run inspector
-    *FILE_BINDINGS,  # attach files, the files view
-    Binding("ctrl+b", "toggle_panel", "Run panel"),
-    Binding("ctrl+s", "save_transcript", "Save"),
-    Binding("escape", "cancel_run", "Cancel run"),
-    Binding("f6", "answer_function_call", "Answer function call", priority=True),  # over TextArea's F6 (select line)
-    Binding("f2", "rename_thread", "Rename thread", show=False),
-    Binding("f3", "toggle_archive", "Archive/unarchive thread", show=False),
-    Binding("f8", "delete_thread", "Delete thread", show=False),
-    Binding("f5", "run_history", "Earlier runs of the thread", show=False),
-    Binding("f9", "copy_reply", "Copy last reply", show=False),
-    # Control keys, not Alt+digit: most terminals send Alt+2 as ESC 2, which Textual reads as "™" (macOS Option+2)
-    Binding("ctrl+l", "focus('thread-list')", "Focus threads", show=False),
-    Binding("ctrl+g", "focus('chat')", "Focus chat", show=False),
-    Binding("ctrl+f", "focus('prompt')", "Focus prompt", show=False),
-    Binding("ctrl+r", "focus_panel", "Focus run panel", show=False),
-    Binding("slash", "focus_filter", "Filter threads", show=False),
-    Binding("ctrl+q", "quit", "Quit"),
-]
-
-HELP_ROWS = [  # keys handled by widgets rather than app bindings
-    Binding("enter", "", "Send the message"),
-    Binding("ctrl+j", "", "New line in the message"),
-    Binding("ctrl+p", "", "Command palette"),
-]
+BINDINGS = keymap.bindings()  # every key of the main screen: keymap.py; [keys] in config.toml overrides them
 
 
-class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, App[None]):
+class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions, KeyHold, App[None]):
     """Chat with an Assistants v2 backend from the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -94,7 +65,9 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, App[None]):
         super().__init__()
         self.config = config
         self._connect = connect
-        self.startup_problems = [str(problem) for problem in config_problems]
+        self.keys = keymap.Keymap(config.keys)
+        self.set_keymap(self.keys.overrides())
+        self.startup_problems = [str(problem) for problem in [*config_problems, *self.keys.problems]]
         self.options = options or Namespace(profile=None, base_url=None, assistant=None, thread=None, theme=None)
         self.registry = Registry()
         self.connection: Connection | None = None
@@ -147,10 +120,19 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, App[None]):
         return self.profile.identity if self.profile else ""
 
     def on_mount(self) -> None:
+        self.fit_sidebar()
         self._apply_theme()
-        for problem in self.startup_problems:
-            self.notify(visible(problem), title="Configuration problem", severity="error", timeout=15, markup=False)
+        self._report_config_problems()
         self.call_after_refresh(self.start)
+
+    def _report_config_problems(self) -> None:
+        """One toast however many problems there are (five toasts overflowed an 80x24 screen); F1 lists them all."""
+        problems = self.startup_problems
+        if len(problems) == 1:
+            self.notify(visible(problems[0]), title="Configuration problem", severity="error", timeout=15, markup=False)
+        elif problems:
+            self.notify(visible(f"Configuration problems: {len(problems)}; F1 lists them all. The first: {problems[0]}"),
+                        title="Configuration problems", severity="error", timeout=15, markup=False)
 
     def _apply_theme(self) -> None:
         from .themes import register_themes
@@ -207,6 +189,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, App[None]):
             self.connection = await self._connect(self.profile)
             backend = self.connection.backend
             self.status_line.engine = self.connection.engine_label
+            self.status_line.sandbox = self.connection.sandbox_label.partition(" ")[0]  # "isolated" or "process"
             if self.connection.notice:
                 self.notify(visible(self.connection.notice), title="Engine", severity="warning", timeout=20, markup=False)
             assistant, created = await choose_assistant(
@@ -281,21 +264,18 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, App[None]):
 
     # --- help and command palette -------------------------------------------------------------
 
-    def key_rows(self) -> list[tuple[str, str]]:
-        return [(self.get_key_display(binding), binding.description) for binding in BINDINGS + HELP_ROWS]
-
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.key_rows()))
+        self.push_screen(HelpScreen(self.keys, self.startup_problems))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for binding in BINDINGS:
-            if binding.action in ("help", "quit") or self.check_action(binding.action, ()) is False:
+        for action in keymap.ACTIONS:
+            if action.name in ("help", "quit") or self.check_action(action.textual_action, ()) is False:
                 continue
-            key = self.get_key_display(binding)
-            yield SystemCommand(binding.description, f"Key: {key}", _runner(self, binding.action))
+            key = self.keys.display(action.name)
+            yield SystemCommand(action.description, f"Key: {key}", _runner(self, action.textual_action))
 
     # --- problems -----------------------------------------------------------------------------
 
@@ -312,10 +292,28 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self.collector.input_seen()
+        if self.held(event):
+            return
         await super().on_event(event)
 
+    async def run_action(self, action: str | Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Run an action; after one that opens a dialog, the keys that follow wait for it (key_hold.py)."""
+        if action in keymap.DIALOG_ACTIONS and self.screen is self.screen_stack[0]:
+            self.hold_keys()
+        return await super().run_action(action, default_namespace, namespaces)
+
     async def on_unmount(self) -> None:
+        """Stop the app's workers and wait for them, then close the backend.
+
+        A run's stream is read in a worker: closing the HTTP client under it left httpcore's body
+        generator to Python's exit, which printed "aclose(): asynchronous generator is already running".
+        """
         self.collector.stop()
+        for worker in self.workers.cancel_node(self):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):  # ended, which is all that is wanted here
+                pass
         if self.connection is not None:
             await self.connection.close()
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
-from textual.binding import Binding
 
 from .. import paths
 from .attachments import Attachment
@@ -17,12 +16,6 @@ from .text import visible
 if TYPE_CHECKING:
     from .widgets.chat_message import FileLink
     from .widgets.tool_calls import FileItem
-
-# Shift+F2 and Shift+F3 arrive as F14 and F15 (ESC [1;2Q, ESC [1;2R); the plain F-keys are all taken.
-FILE_BINDINGS = [
-    Binding("f14", "attach_files", "Attach files to the next message", show=False, key_display="shift+f2"),
-    Binding("f15", "files_view", "Files and vector stores of the thread and assistant", show=False, key_display="shift+f3"),
-]
 
 
 class FileActions:

@@ -3,54 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import work
 from textual.actions import SkipAction
-from textual.binding import Binding
 
 from ..session.choose import remember_assistant
+from .run_overrides import RunOverrides
 from .text import visible
-
-if TYPE_CHECKING:
-    from .screens.run_overrides import RunOverrides
-
-# Shift+F4 arrives as F16 (ESC [1;2S); F7 is a priority binding over the prompt's own F7 (select all).
-MANAGE_BINDINGS = [
-    Binding("f16", "assistants", "Assistants: use, new, edit, duplicate, delete", show=False, key_display="shift+f4"),
-    Binding("f7", "run_overrides", "Overrides for the next run", show=False, priority=True),
-    Binding("f12", "run_inspector", "Run inspector (runs and their steps)", show=False),
-]
 
 
 class ManageActions:
     """Needs the AsstApp attributes: connection, registry, identity, assistant, thread_id, status_line,
     show_problem, use_assistant and _connected."""
 
-    _overrides: RunOverrides | None = None  # none set yet: the dialog's module is not loaded before the first frame
-
-    @property
-    def run_overrides(self) -> RunOverrides:
-        if self._overrides is None:
-            from .screens.run_overrides import RunOverrides
-
-            self._overrides = RunOverrides()
-        return self._overrides
+    run_overrides = RunOverrides()  # a plain dataclass (run_overrides.py): its dialog's module loads at the first F7
 
     def next_run_params(self) -> dict[str, Any]:
         """The overrides to send with the run about to start."""
-        return dict(self._overrides.params) if self._overrides is not None else {}
+        return dict(self.run_overrides.params)
 
     def run_overrides_used(self, sent: dict[str, Any]) -> None:
         """A run that was sent the overrides `sent` has ended: drop them unless pinned (or changed since)."""
         if sent and sent == self.run_overrides.params and not self.run_overrides.pinned:
-            from .screens.run_overrides import RunOverrides
-
             self.set_run_overrides(RunOverrides())
             self.notify("The overrides were used by that run and are now cleared (pin them to keep them).", markup=False)
 
     def set_run_overrides(self, overrides: RunOverrides) -> None:
-        self._overrides = overrides
+        self.run_overrides = overrides
         self.status_line.overrides = overrides.summary()
 
     def _dialog(self, dialog: Callable[[], Awaitable[None]]) -> None:
@@ -105,19 +85,19 @@ class ManageActions:
 
     @work(group="dialog")
     async def action_switch_assistant(self) -> None:
-        from ..client.errors import BackendError
         from .screens.picker import PickerScreen, assistant_option
 
         if not self._connected():
             return
-        try:
-            assistants = await self.connection.backend.list_assistants()
-        except BackendError as error:
-            await self.show_problem(error.message, error.hint)
-            return
-        chosen = await self.push_screen_wait(
-            PickerScreen("Switch assistant", [assistant_option(a) for a in assistants], self.assistant and self.assistant["id"])
-        )
+        assistants: list[dict[str, Any]] = []
+
+        async def load() -> list[Any]:
+            assistants[:] = await self.connection.backend.list_assistants()
+            return [assistant_option(a) for a in assistants]
+
+        chosen = await self.push_screen_wait(PickerScreen(
+            "Switch assistant", current=self.assistant and self.assistant["id"], load=load,
+            empty="This backend has no assistant yet: Shift+F4 (or the palette) makes one."))
         assistant = next((a for a in assistants if a["id"] == chosen), None)
         if assistant:
             remember_assistant(self.registry, self.identity, assistant)

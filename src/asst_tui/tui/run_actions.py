@@ -181,7 +181,7 @@ class RunActions:
             return self.flow is not None
         if action == "answer_function_call":
             return self.flow is not None and self.flow.waiting is not None
-        return True
+        return super().check_action(action, parameters)  # ViewActions and App
 
     def action_answer_function_call(self) -> None:
         flow = self.flow

@@ -27,7 +27,8 @@ def key_events(data: str) -> list[Event]:
     """
     from textual._xterm_parser import XTermParser
 
-    return list(XTermParser().feed(data))
+    parser = XTermParser()
+    return [*parser.feed(data), *parser.feed("")]  # "" ends the input: a lone ESC is the Escape key
 
 
 def notifications(app: App[Any]) -> list[Notification]:

@@ -121,6 +121,7 @@ class ThreadActions:
     async def on_sidebar_thread_chosen(self, event: Sidebar.ThreadChosen) -> None:
         await self.switch_to(event.thread_id)
         self.prompt.focus()
+        self.sidebar_used()
 
     async def switch_to(self, thread_id: str) -> None:
         if self.connection is None:
@@ -178,8 +179,9 @@ class ThreadActions:
         thread_id = thread_id.strip()
         try:
             await self.connection.backend.retrieve_thread(thread_id)
-        except BackendError as error:
-            await self.show_problem(error.message, error.hint)
+        except BackendError as error:  # a toast: the open thread's chat is no place for another thread's 404
+            self.notify(visible(f"{error.message}\n{error.hint}"), title=visible(f"Thread {thread_id} not opened"),
+                        severity="error", timeout=12, markup=False)
             return
         self.registry.adopt_thread(self.identity, thread_id)
         await self.open_thread(thread_id)
@@ -235,9 +237,6 @@ class ThreadActions:
             await self.open_thread(following)
         else:
             await self.action_new_thread()
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#thread-filter").focus()
 
 
 def _thread_id_problem(value: str) -> str | None:

@@ -67,8 +67,9 @@ class FilesScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.table.add_columns("Of", "Tool / vector store", "File", "Size", "Status", "Error")
+        self.table.add_row("", "", Text("Loading…", style="dim italic"), "", "", "")  # until load() fills the table
         self.table.focus()
-        self.action_refresh()
+        self.call_after_refresh(self.action_refresh)  # after the first frame: it shows the dialog at once
 
     @property
     def table(self) -> DataTable:
@@ -153,10 +154,10 @@ class FilesScreen(ModalScreen[None]):
             return
         where = "its vector store" if row.vector_store_id else f"the {row.owner}'s code interpreter"
         name = str(self.table.get_row_at(self.table.cursor_row)[2])
-        self.app.push_screen(ConfirmScreen(f"Remove {name} from {where}?", "Remove"), lambda yes: yes and self.remove(row))
+        self.app.push_screen(ConfirmScreen(f"Remove {name} from {where}?", "Remove"), lambda yes: yes and self.remove_file(row))
 
     @work(group="files-remove")
-    async def remove(self, row: Row) -> None:
+    async def remove_file(self, row: Row) -> None:
         from ...client.errors import BackendError
 
         try:

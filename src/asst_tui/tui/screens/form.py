@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -32,6 +36,8 @@ FORM_CSS = """
     .form-field TextArea { height: auto; min-height: 3; max-height: 14; }
     .form--status { color: $error; height: auto; }
     .form--hint { color: $text-muted; }
+    .form--loading { color: $text-muted; text-style: italic; }
+    .form--fields { height: auto; }
 """
 
 
@@ -44,12 +50,35 @@ def field(name: str, label: str, widget: Widget) -> ComposeResult:
         yield Static(Text(""), classes="form-field--error", id=f"error-{name}")
 
 
+class LazyFields(Vertical):
+    """A form's fields, composed by `compose_fields` once the form's frame has been painted."""
+
+    def __init__(self, compose_fields: Callable[[], ComposeResult], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._compose_fields = compose_fields
+
+    def compose(self) -> ComposeResult:
+        yield from self._compose_fields()
+
+
 def text_area(text: str = "") -> TextArea:
     return TextArea(text, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
 
 
 class FormScreen(ModalScreen):
-    """A modal form whose fields can be marked with the reason they were refused."""
+    """A modal form whose fields can be marked with the reason they were refused.
+
+    Tab and Shift+Tab move the focus as priority keys: handled as they arrive, so in a quick burst the
+    keys typed after a Tab go to the field it reached (else they are all given to the field that had
+    the focus when the burst came in).
+    """
+
+    filled = True  # False until fill_later has mounted the fields: keys that need them do nothing before
+
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     def mark(self, problems: dict[str, str]) -> None:
         """Show each problem under its field (clearing the others) and focus the first bad field."""
@@ -61,6 +90,21 @@ class FormScreen(ModalScreen):
         first = next((name for name in self.field_order() if name in problems), None)
         if first is not None:
             self.query_one(f"#{first}").focus()
+
+    def fill_later(self, compose_fields: Callable[[], ComposeResult], first: str) -> None:
+        """Mount the fields after the first frame (that frame shows the form with a loading line), then focus `first`.
+
+        A form with a dozen inputs, selects and text areas took ~350 ms to compose: the key that opened it
+        showed nothing for that long.
+        """
+        self.filled = False
+        async def fill() -> None:
+            await self.query_one(".form--body").mount(LazyFields(compose_fields, classes="form--fields"))
+            await self.query_one(".form--loading").remove()
+            self.filled = True
+            self.set_focus(self.query_one(f"#{first}"))
+
+        self.call_after_refresh(lambda: self.run_worker(fill(), group="form-fill"))
 
     def field_order(self) -> list[str]:
         return [(box.id or "").removeprefix("field-") for box in self.query(".form-field")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rich.text import Text
@@ -30,29 +31,59 @@ def run_option(run: dict[str, Any]) -> Option:
     return Option(label, id=run["id"])
 
 
+Load = Callable[[], Awaitable[list[Option]]]
+"""Fetches the options; raises BackendError to be shown in the picker."""
+
+
 class PickerScreen(ModalScreen[str | None]):
-    """Returns the id of the chosen option, or None."""
+    """Returns the id of the chosen option, or None.
+
+    Given `load` instead of options, it shows a loading line on its first frame and fetches them after.
+    """
 
     BINDINGS = [Binding("escape", "dismiss_none", "Close")]
 
-    def __init__(self, title: str, options: list[Option], current: str | None = None) -> None:
+    def __init__(self, title: str, options: list[Option] | None = None, current: str | None = None, *,
+                 load: Load | None = None, empty: str = "Nothing to choose from.") -> None:
         super().__init__(classes="picker")
         self.picker_title = title
-        self.options = options
+        self.options = options or []
         self.current = current
+        self.loader = load
+        self.empty = empty
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.picker_title), classes="picker-title")
-            yield OptionList(*self.options)
+            if self.loader is None:
+                yield OptionList(*self.options)
+            else:
+                yield OptionList(Option(Text("Loading…", style="dim italic"), disabled=True))
             yield Static(Text("enter: choose   escape: close", style="dim"))
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        ids = [option.id for option in self.options]
+        self.query_one(OptionList).focus()
+        if self.loader is None:
+            self._show(self.options)
+        else:
+            self.call_after_refresh(lambda: self.run_worker(self._load(), exclusive=True))
+
+    async def _load(self) -> None:
+        from ...client.errors import BackendError
+
+        assert self.loader is not None
+        try:
+            options = await self.loader()
+        except BackendError as error:
+            options, self.empty = [], f"{error.message} — {error.hint}"
+        self.query_one(OptionList).set_options(options or [Option(literal(self.empty, "italic"), disabled=True)])
+        self.options = options
+        self._show(options)
+
+    def _show(self, options: list[Option]) -> None:
+        ids = [option.id for option in options]
         if self.current in ids:
-            options.highlighted = ids.index(self.current)
-        options.focus()
+            self.query_one(OptionList).highlighted = ids.index(self.current)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

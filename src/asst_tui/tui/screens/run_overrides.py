@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 
 from rich.text import Text
@@ -12,34 +11,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static, Switch, TextArea
 
+from ..run_overrides import RunOverrides
 from .form import FORM_CSS, FormScreen, field, text_area
 
 MIN_TOKENS = 256  # the API's smallest max_prompt_tokens / max_completion_tokens
 DEFAULT = "default"  # the Select value that leaves a parameter to the assistant
-SHORT = ("model", "temperature", "max_prompt_tokens", "max_completion_tokens")
-
-
-@dataclass(frozen=True)
-class RunOverrides:
-    """Run parameters to send (`params`), and whether they stay after the run (`pinned`)."""
-
-    params: dict[str, Any] = dataclass_field(default_factory=dict)
-    pinned: bool = False
-
-    def summary(self) -> str:
-        """A short line for the header: what is overridden, and whether it is pinned."""
-        parts = []
-        for key, value in self.params.items():
-            if key in SHORT:
-                parts.append(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}")
-            elif key == "tool_choice":
-                parts.append(f"tool_choice={value['function']['name'] if isinstance(value, dict) else value}")
-            elif key == "truncation_strategy":
-                last = value.get("last_messages")
-                parts.append(f"truncation=last {last}" if last else "truncation=auto")
-            else:
-                parts.append(key)
-        return ", ".join(parts) + (" (pinned)" if self.pinned and parts else "")
 
 
 def tool_choice_value(params: dict[str, Any]) -> str:
@@ -66,6 +42,17 @@ class RunOverridesScreen(FormScreen):
         self.assistant = assistant or {}
 
     def compose(self) -> ComposeResult:
+        with Vertical(id="form-frame"):
+            yield Static(Text("Overrides for the next run"), classes="form--title")
+            yield VerticalScroll(classes="form--body")
+            yield Static(Text("Loading the fields…"), classes="form--loading")
+            yield Static(Text(""), classes="form--status")
+            yield Static(Text("ctrl+s: apply   ctrl+r: clear all   escape: close, change nothing"), classes="form--hint")
+
+    def on_mount(self) -> None:
+        self.fill_later(self.compose_fields, first="model")
+
+    def compose_fields(self) -> ComposeResult:
         p = self.current.params
         truncation = p.get("truncation_strategy") or {}
         choices = [("assistant's default", DEFAULT), ("auto", "auto"), ("none", "none"), ("required", "required")]
@@ -73,30 +60,22 @@ class RunOverridesScreen(FormScreen):
         chosen = tool_choice_value(p)
         if chosen not in {value for _, value in choices}:
             chosen = DEFAULT
-        with Vertical():
-            yield Static(Text("Overrides for the next run"), classes="form--title")
-            with VerticalScroll(classes="form--body"):
-                with Horizontal(classes="form--row"):
-                    model = self.assistant.get("model") or ""
-                    yield from field("model", "Model", Input(p.get("model", ""), placeholder=f"assistant's: {model}"))
-                    yield from field("temperature", "Temperature (0-2)", Input(_text(p.get("temperature")), placeholder="assistant's"))
-                    yield from field("tool_choice", "Tool choice", Select(choices, allow_blank=False, value=chosen))
-                with Horizontal(classes="form--row"):
-                    yield from field("max_prompt_tokens", f"Max prompt tokens (≥ {MIN_TOKENS})", Input(_text(p.get("max_prompt_tokens")), placeholder="no limit"))
-                    yield from field("max_completion_tokens", f"Max completion tokens (≥ {MIN_TOKENS})", Input(_text(p.get("max_completion_tokens")), placeholder="no limit"))
-                with Horizontal(classes="form--row"):
-                    kind = truncation.get("type") or DEFAULT
-                    options = [("assistant's default", DEFAULT), ("auto", "auto"), ("last N messages", "last_messages")]
-                    yield from field("truncation", "Truncation", Select(options, allow_blank=False, value=kind))
-                    yield from field("last_messages", "N (for last N messages)", Input(_text(truncation.get("last_messages"))))
-                yield from field("instructions", "Instructions (replace the assistant's)", text_area(p.get("instructions", "")))
-                yield from field("additional_instructions", "Additional instructions (appended)", text_area(p.get("additional_instructions", "")))
-                yield from field("pin", "Pin: keep these for every run until changed", Switch(self.current.pinned))
-            yield Static(Text(""), classes="form--status")
-            yield Static(Text("ctrl+s: apply   ctrl+r: clear all   escape: close, change nothing"), classes="form--hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#model", Input).focus()
+        with Horizontal(classes="form--row"):
+            model = self.assistant.get("model") or ""
+            yield from field("model", "Model", Input(p.get("model", ""), placeholder=f"assistant's: {model}"))
+            yield from field("temperature", "Temperature (0-2)", Input(_text(p.get("temperature")), placeholder="assistant's"))
+            yield from field("tool_choice", "Tool choice", Select(choices, allow_blank=False, value=chosen))
+        with Horizontal(classes="form--row"):
+            yield from field("max_prompt_tokens", f"Max prompt tokens (≥ {MIN_TOKENS})", Input(_text(p.get("max_prompt_tokens")), placeholder="no limit"))
+            yield from field("max_completion_tokens", f"Max completion tokens (≥ {MIN_TOKENS})", Input(_text(p.get("max_completion_tokens")), placeholder="no limit"))
+        with Horizontal(classes="form--row"):
+            kind = truncation.get("type") or DEFAULT
+            options = [("assistant's default", DEFAULT), ("auto", "auto"), ("last N messages", "last_messages")]
+            yield from field("truncation", "Truncation", Select(options, allow_blank=False, value=kind))
+            yield from field("last_messages", "N (for last N messages)", Input(_text(truncation.get("last_messages"))))
+        yield from field("instructions", "Instructions (replace the assistant's)", text_area(p.get("instructions", "")))
+        yield from field("additional_instructions", "Additional instructions (appended)", text_area(p.get("additional_instructions", "")))
+        yield from field("pin", "Pin: keep these for every run until changed", Switch(self.current.pinned))
 
     def params(self) -> tuple[dict[str, Any], dict[str, str]]:
         """The run parameters the form holds, and the problem of each field that is wrong."""
@@ -136,6 +115,8 @@ class RunOverridesScreen(FormScreen):
         return params, problems
 
     def action_apply(self) -> None:
+        if not self.filled:
+            return
         params, problems = self.params()
         self.mark(problems)
         if problems:
@@ -144,6 +125,8 @@ class RunOverridesScreen(FormScreen):
         self.dismiss(RunOverrides(params, self.query_one("#pin", Switch).value))
 
     def action_clear(self) -> None:
+        if not self.filled:
+            return
         for widget in self.query(Input):
             widget.value = ""
         for area in self.query(TextArea):

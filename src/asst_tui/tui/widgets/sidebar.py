@@ -40,7 +40,19 @@ def matches(entry: ThreadEntry, needle: str) -> bool:
 
 
 class ThreadList(OptionList):
-    BINDINGS = [Binding("slash", "app.focus_filter", "Filter", show=False)]
+    """The threads shown (`/` filters them: a priority key of the app, keymap.py)."""
+
+
+class ThreadFilter(Input):
+    """Filter as you type; Esc clears the filter, and on an empty one goes back to the prompt."""
+
+    BINDINGS = [Binding("escape", "clear_or_leave", "Clear the filter", show=False)]
+
+    def action_clear_or_leave(self) -> None:
+        if self.value:
+            self.clear()
+        else:
+            self.app.query_one("#prompt").focus()
 
 
 class Sidebar(Vertical):
@@ -51,6 +63,9 @@ class Sidebar(Vertical):
             super().__init__()
             self.thread_id = thread_id
 
+    class Left(Message):
+        """The focus has left the sidebar (the app hides it again if it was shown only to pick a thread)."""
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._entries: list[ThreadEntry] = []
@@ -58,7 +73,8 @@ class Sidebar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Threads", classes="sidebar-title")
-        yield Input(placeholder="filter threads…", id="thread-filter")
+        yield ThreadFilter(placeholder="filter threads…  (/)", id="thread-filter")
+        yield Static("", id="thread-none")
         yield ThreadList(id="thread-list")
         yield Static("", id="assistant-label")
 
@@ -84,6 +100,9 @@ class Sidebar(Vertical):
         needle = self.query_one("#thread-filter", Input).value.strip()
         options = self.query_one(ThreadList)
         shown = [entry for entry in self._entries if matches(entry, needle)]
+        none = self.query_one("#thread-none", Static)
+        none.display = bool(needle) and not shown
+        none.update(literal(f"No thread matches '{needle}'. Esc clears the filter.", "italic"))
         options.set_options(Option(thread_label(entry, entry.id == self._current), id=entry.id) for entry in shown)
         for index, entry in enumerate(shown):
             if entry.id == self._current:
@@ -99,6 +118,13 @@ class Sidebar(Vertical):
         options = self.query_one(ThreadList)
         if options.option_count:
             self.post_message(self.ThreadChosen(options.get_option_at_index(options.highlighted or 0).id or ""))
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._maybe_left)  # once the focus has landed where it goes
+
+    def _maybe_left(self) -> None:
+        if not self.has_focus_within:
+            self.post_message(self.Left())
 
     @on(OptionList.OptionSelected, "#thread-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

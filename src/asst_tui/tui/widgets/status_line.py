@@ -32,6 +32,7 @@ class StatusLine(Widget):
 
     profile: reactive[str] = reactive("")
     engine: reactive[str] = reactive("")  # the embedded server's engine and upstream, e.g. "demo engine"
+    sandbox: reactive[str] = reactive("")  # the embedded server's code sandbox: "isolated" or "process"
     assistant: reactive[str] = reactive("")
     model: reactive[str] = reactive("")
     status: reactive[str] = reactive("connecting")
@@ -55,7 +56,10 @@ class StatusLine(Widget):
         line.append("  profile ")
         line.append_text(literal(self.profile, "bold"))
         if self.engine:
-            line.append_text(literal(f" ({self.engine})", "dim"))
+            line.append_text(literal(f" ({self.engine}", "dim"))
+            if self.sandbox:
+                line.append_text(literal(f", {self.sandbox} sandbox", "dim" if self.sandbox == "isolated" else "yellow"))
+            line.append(")", "dim")
         if self.assistant:
             line.append("  assistant ")
             line.append_text(literal(self.assistant, "bold"))
