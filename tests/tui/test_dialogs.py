@@ -99,6 +99,9 @@ async def test_help_lists_the_keys_grouped_with_each_dialogs_keys_and_closes(tmp
             heading = rows.index(" | Function-call prompt (F6) | ")
             assert "Ctrl+S | Submit all | " in rows[heading:] and "Ctrl+X | Cancel run | " in rows[heading:]
             assert " | Overrides for the next run | " in rows and "Enter | Send the message (in the prompt) | " in rows
+            chat = rows.index(" | Chat (Ctrl+G; the selected message) | ")
+            assert {"J | Next message | ", "E | Edit and resend the message | ", "/ / F | Find in the thread | ", "Shift+G | Last message | ", "G | First message | "} <= set(rows[chat:])
+            assert "Esc | Close find | " in rows[rows.index(" | Find in the chat (/ or f in the chat) | "):]
             await pilot.press(key)
             await pilot.pause()
             assert app.results == [None]

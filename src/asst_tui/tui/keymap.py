@@ -191,7 +191,9 @@ _NAMES = {"escape": "Esc", "slash": "/", "up": "↑", "down": "↓", "left": "�
 
 
 def label(key: str) -> str:
-    """A key as people write it: "ctrl+n" → "Ctrl+N", "shift+f2" → "Shift+F2", "slash" → "/"."""
+    """A key as people write it: "ctrl+n" → "Ctrl+N", "shift+f2" → "Shift+F2", "slash" → "/", "G" → "Shift+G"."""
     *modifiers, base = key.split("+")
+    if len(base) == 1 and base.isupper():  # Textual names a shifted letter by the letter itself
+        modifiers.append("shift")
     shown = _NAMES.get(base) or (base.upper() if len(base) == 1 or base[0] == "f" and base[1:].isdigit() else base)
     return "+".join([m.capitalize() for m in modifiers] + [shown])

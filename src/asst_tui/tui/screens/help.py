@@ -16,19 +16,21 @@ from asst_tui.tui.text import literal
 
 KEY_WIDTH = 14  # wider than any key label (a dialog's "Delete / D", 10 cells, is the widest)
 
-# (heading, module, class) of each dialog whose keys F1 lists; imported once F1 has painted
+# (heading, module, class) of each pane and dialog whose own keys F1 lists; imported once F1 has painted
 DIALOGS = (
-    ("Function-call prompt (F6)", "tool_outputs", "ToolOutputsScreen"),
-    ("Overrides for the next run", "run_overrides", "RunOverridesScreen"),
-    ("Assistants", "assistants", "AssistantsScreen"),
-    ("Assistant editor", "assistant_editor", "AssistantEditorScreen"),
-    ("Attach files", "attach", "AttachScreen"),
-    ("Files and vector stores", "files_view", "FilesScreen"),
-    ("Run inspector", "run_inspector", "RunInspectorScreen"),
-    ("Run steps", "run_steps", "RunStepsScreen"),
-    ("Thread switcher", "thread_switcher", "ThreadSwitcher"),
-    ("Local handler confirmation", "handler_confirm", "HandlerConfirmScreen"),
-    ("Confirmations", "dialogs", "ConfirmScreen"),
+    ("Chat (Ctrl+G; the selected message)", "widgets.chat", "ChatView"),
+    ("Find in the chat (/ or f in the chat)", "widgets.chat_find", "FindBar"),
+    ("Function-call prompt (F6)", "screens.tool_outputs", "ToolOutputsScreen"),
+    ("Overrides for the next run", "screens.run_overrides", "RunOverridesScreen"),
+    ("Assistants", "screens.assistants", "AssistantsScreen"),
+    ("Assistant editor", "screens.assistant_editor", "AssistantEditorScreen"),
+    ("Attach files", "screens.attach", "AttachScreen"),
+    ("Files and vector stores", "screens.files_view", "FilesScreen"),
+    ("Run inspector", "screens.run_inspector", "RunInspectorScreen"),
+    ("Run steps", "screens.run_steps", "RunStepsScreen"),
+    ("Thread switcher", "screens.thread_switcher", "ThreadSwitcher"),
+    ("Local handler confirmation", "screens.handler_confirm", "HandlerConfirmScreen"),
+    ("Confirmations", "screens.dialogs", "ConfirmScreen"),
 )
 
 
@@ -36,7 +38,7 @@ def dialog_rows() -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(keys, description)]) for each dialog, from its BINDINGS."""
     found = []
     for heading, module, name in DIALOGS:
-        screen = getattr(importlib.import_module(f"asst_tui.tui.screens.{module}"), name)
+        screen = getattr(importlib.import_module(f"asst_tui.tui.{module}"), name)
         rows = []
         for binding in screen.BINDINGS:
             if isinstance(binding, Binding) and binding.description:
