@@ -30,6 +30,16 @@ async def test_the_sidebar_hides_below_100_columns_and_f10_toggles_it(home) -> N
         assert app.sidebar.display  # and shown by the user: stays shown
 
 
+async def test_the_sidebar_follows_the_width_as_the_terminal_is_resized(home) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(pilot)
+        for size, shown in (((140, 40), True), ((80, 24), False), ((120, 30), True), ((99, 30), False)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            assert app.sidebar.display is shown, size  # each time from the new width, not the one before
+
+
 async def test_ctrl_l_shows_the_hidden_sidebar_until_a_thread_is_chosen(home) -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:

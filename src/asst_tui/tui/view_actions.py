@@ -18,10 +18,10 @@ class ViewActions:
 
     sidebar_wanted: bool | None = None
 
-    def fit_sidebar(self) -> None:
-        """Show the sidebar as the user chose, or as the width allows."""
+    def fit_sidebar(self, width: int | None = None) -> None:
+        """Show the sidebar as the user chose, or as the width allows (the terminal's, or `width` when it is changing)."""
         wanted = self.sidebar_wanted
-        self.sidebar.display = (self.size.width >= NARROW) if wanted is None else wanted
+        self.sidebar.display = ((width or self.size.width) >= NARROW) if wanted is None else wanted
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "focus_filter":  # a priority key, so typed text after it can't overtake it
@@ -45,7 +45,7 @@ class ViewActions:
         return False
 
     def on_resize(self, event: events.Resize) -> None:
-        self.fit_sidebar()
+        self.fit_sidebar(event.size.width)  # this runs before App's own handler: `self.size` is still the old size
 
     def action_toggle_sidebar(self) -> None:
         self.sidebar_wanted = not self.sidebar.display
