@@ -256,7 +256,10 @@ def test_run_in_progress_at_shutdown_is_failed_after_restart(make_server: Callab
         assistant_id, thread_id = _assistant_and_thread(client, "/lorem 100000")
         run = client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant_id)
         wait_for_status(client, thread_id, run.id, "in_progress")
-        time.sleep(0.1)  # some words are written
+        deadline = time.monotonic() + 15
+        while not any(message_text(m) for m in client.beta.threads.messages.list(thread_id, run_id=run.id).data):
+            assert time.monotonic() < deadline, "the reply's first words were never stored"
+            time.sleep(0.05)  # some words are written (a loaded machine may take a while to store the first ones)
     started = time.monotonic()
     srv.stop()
     assert time.monotonic() - started < 5
