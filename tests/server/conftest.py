@@ -5,10 +5,15 @@ share it make their own assistants and threads so they never interfere. `make_se
 starts a private server with other settings (a delay per word, a short expiry, a small sandbox time
 limit, a key, a given data dir); each is stopped when its test ends, so no server thread outlives
 the session.
+
+Both fixtures run on a `store`: "sqlite" (the data dir's own databases), or "postgres" (a fresh database
+of the session's `pg_cluster` per server). The SDK suites of `BOTH_STORES` run on each store in turn (their
+tests are parametrized, not copied); every other test runs on SQLite.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +27,38 @@ from asst_tui.server.tools import sandbox_modes
 
 MODEL = "demo-model"
 TEST_KEY = "sk-test-not-a-secret"
+STORES = ("sqlite", "postgres")
+BOTH_STORES = {  # modules (under tests/server) whose tests run on every store
+    "test_sdk_lifecycle",
+    "test_sdk_runs_streaming",
+    "test_sdk_tools",
+    "test_file_search",
+    "test_bad_input",
+    "test_conformance",
+    "test_projects",
+    "test_sdk_assistants_threads_messages",
+    "test_vector_stores",
+}
+_databases = itertools.count(1)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_STORES:
+        metafunc.parametrize("store", STORES, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def store(request: pytest.FixtureRequest) -> str:
+    """The store the servers of a test use: "sqlite" unless its module is one of BOTH_STORES."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def store_overrides(request: pytest.FixtureRequest, store: str) -> dict[str, Any]:
+    """ServerConfig fields for the store: a fresh database of the session's cluster for "postgres"."""
+    if store != "postgres":
+        return {}
+    cluster = request.getfixturevalue("pg_cluster")
+    return {"database": cluster.create_database(f"server_{next(_databases)}")}
 
 
 def server_config(data_dir: Path, **overrides: Any) -> ServerConfig:
@@ -41,8 +78,8 @@ def async_client(base_url: str, api_key: str = TEST_KEY, **kwargs: Any) -> opena
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    srv = start_server(server_config(tmp_path_factory.mktemp("shared-server")))
+def server(tmp_path_factory: pytest.TempPathFactory, store: str, request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
+    srv = start_server(server_config(tmp_path_factory.mktemp(f"shared-server-{store}"), **store_overrides(request, store)))
     try:
         yield srv
     finally:
@@ -51,12 +88,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]
 
 
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Callable[..., EmbeddedServer]]:
-    """Start private servers (data dir: tmp_path/server unless `data_dir=` is given); all stop at teardown."""
+def make_server(tmp_path: Path, store: str, request: pytest.FixtureRequest) -> Iterator[Callable[..., EmbeddedServer]]:
+    """Start private servers (data dir: tmp_path/server unless `data_dir=` is given) on the test's store; all stop at teardown.
+
+    On "postgres" each server gets a fresh database, unless `database=` names one (a restart on the same data)."""
     started: list[EmbeddedServer] = []
 
     def make(**overrides: Any) -> EmbeddedServer:
         overrides.setdefault("data_dir", tmp_path / "server")
+        if "database" not in overrides:
+            overrides.update(store_overrides(request, store))
         srv = start_server(server_config(**overrides))
         started.append(srv)
         return srv

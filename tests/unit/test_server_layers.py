@@ -29,7 +29,7 @@ BELOW = {
 # Modules directly in server/ belong to `host`, but for these base modules.
 TOP_LEVEL_LAYERS = {"config": "core"}
 # Third-party and standard modules that only these layers may import: SQL stays in storage, HTTP in api and host.
-ONLY_IN = {"sqlite3": {"storage"}, "starlette": {"api", "host"}, "uvicorn": {"host"}}
+ONLY_IN = {"sqlite3": {"storage"}, "psycopg": {"storage"}, "psycopg_pool": {"storage"}, "starlette": {"api", "host"}, "uvicorn": {"host"}}
 # Scripts run by path in a process of their own: they import nothing of the package.
 STANDALONE = {"asst_tui.server.tools.sandbox_worker", "asst_tui.server.tools.sandbox_userns"}
 MAX_LINES = 450

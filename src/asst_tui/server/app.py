@@ -14,6 +14,8 @@ from .config import ServerConfig
 from .lock import lock_data_dir
 from .runs.engines import make_engine
 from .runs.manager import RunManager
+from .storage.interface import Storage
+from .storage.postgres import open_postgres
 from .storage.sqlite import open_sqlite
 from .start_error import ServerStartError
 from .tools.file_expiry import FileExpiry
@@ -35,7 +37,7 @@ class ServerState:
         self.config = config
         self.data_lock = lock_data_dir(config.data_dir)
         try:
-            self.storage = open_sqlite(config.data_dir)
+            self.storage = open_storage(config)
         except BaseException:
             self.data_lock.close()
             raise
@@ -53,6 +55,13 @@ class ServerState:
         self.ingester = Ingester(self.storage.chunks, self.files)
         self.file_expiry = FileExpiry(self.objects, self.files, self.ingester)
         self.runs = RunManager(self.objects, self.files, make_engine(config), self.sandbox, self.ingester, config)
+
+
+def open_storage(config: ServerConfig) -> Storage:
+    """PostgreSQL when the config names a database, else SQLite in the data dir; file bytes in `config.files_path`."""
+    if config.database is not None:
+        return open_postgres(config.database, config.files_path)
+    return open_sqlite(config.data_dir, config.files_path)
 
 
 def build_app(state: ServerState) -> ASGIApp:

@@ -17,7 +17,9 @@ OPENAI_KEY_ENV = "OPENAI_API_KEY"
 
 @dataclass(frozen=True)
 class ServerConfig:
-    data_dir: Path
+    data_dir: Path  # the server's own dir (its lock, the sandbox's workers; and with SQLite its databases and files)
+    database: str | None = field(default=None, repr=False)  # a postgresql:// URL (it may hold a password); None = SQLite in data_dir
+    files_dir: Path | None = None  # where file bytes live: data_dir/files unless given (a dir every server process reaches)
     host: str = "127.0.0.1"
     port: int = 8766  # 0 = any free port
     engine: str = "demo"
@@ -41,6 +43,11 @@ class ServerConfig:
     max_upload_bytes: int = 512 * MIB  # one uploaded file, as the hosted API allowed
 
     @property
+    def files_path(self) -> Path:
+        """Where file bytes live."""
+        return self.files_dir if self.files_dir is not None else self.data_dir / "files"
+
+    @property
     def needs_key(self) -> bool:
         """Whether every request must bring a key (a server key or a keys file is set)."""
         return bool(self.api_key) or self.keys_file is not None
@@ -59,15 +66,15 @@ class ServerConfig:
     def to_json(self) -> str:
         """Every setting as one line of JSON, secrets included: for the pipe to the server's own process only."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        keys_file = str(self.keys_file) if self.keys_file is not None else None
-        return json.dumps({**values, "data_dir": str(self.data_dir), "keys_file": keys_file, "model_map": dict(self.model_map)})
+        paths = {name: str(getattr(self, name)) if getattr(self, name) is not None else None for name in ("keys_file", "files_dir")}
+        return json.dumps({**values, **paths, "data_dir": str(self.data_dir), "model_map": dict(self.model_map)})
 
     @classmethod
     def from_json(cls, line: str | bytes) -> ServerConfig:
         values = json.loads(line)
         lists = {name: tuple(values[name]) for name in ("allowed_hosts", "cors_origins") if name in values}
-        keys_file = Path(values["keys_file"]) if values.get("keys_file") is not None else None
-        return cls(**{**values, **lists, "data_dir": Path(values["data_dir"]), "keys_file": keys_file})
+        paths = {name: Path(values[name]) if values.get(name) is not None else None for name in ("keys_file", "files_dir")}
+        return cls(**{**values, **lists, **paths, "data_dir": Path(values["data_dir"])})
 
 
 def split_host(value: str) -> tuple[str, str | None]:

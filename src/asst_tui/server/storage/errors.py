@@ -2,7 +2,8 @@
 
 Layers above catch these, never a database's own exceptions: a run that meets one ends `failed`, and a
 request that meets one is answered 507 (full) or 503 (busy, broken) in OpenAI's error shape. A store
-translates its driver's errors into them (`sqlite_errors.py` for SQLite; `from_os_error` for files).
+translates its driver's errors into them (`sqlite_errors.py` for SQLite, `pg_errors.py` for PostgreSQL;
+`from_os_error` for files).
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ class StorageBusy(StorageError):
 
 class StorageFailed(StorageError):
     """An I/O error, a damaged or read-only database: the storage itself needs looking at."""
+
+
+class NewerDatabase(ValueError):
+    """The database was written by a newer asst-tui, whose schema this one doesn't know."""
+
+
+class DatabaseUnavailable(ValueError):
+    """The server's database can't be used at start (unreachable, a bad URL, its driver not installed); the message says what to do."""
 
 
 FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}

@@ -1,7 +1,8 @@
 """File bytes in a local directory (`files/` in the data dir): one file per file id; streamed writes are atomic.
 
 A write goes to `ID.part` and is renamed when complete. A server killed mid-write leaves its `.part`
-behind: opening the directory removes them (only the server holding the data dir's lock opens it).
+behind: opening the directory removes them. A directory `shared` by several servers (`--files-dir` on
+PostgreSQL) may hold another live server's upload: there only a `.part` untouched for an hour goes.
 A full disk or an I/O error comes out as a storage error (`errors.py`).
 """
 
@@ -10,22 +11,27 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from .errors import from_os_error
 
 PARTIAL_SUFFIX = ".part"
+SHARED_STALE_S = 3600  # a streamed upload writes more often than this
 
 
 class FileDir:
     """The FileBytes of one directory on this machine."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, shared: bool = False) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        stale_before = time.time() - SHARED_STALE_S
         for leftover in root.glob("*" + PARTIAL_SUFFIX):
-            leftover.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                if not shared or leftover.stat().st_mtime < stale_before:
+                    leftover.unlink(missing_ok=True)
 
     def path(self, file_id: str) -> Path:
         return self.root / file_id

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..core.projects import DEFAULT_PROJECT
 from ..core.storable import first_unstorable, storable_json
+from .errors import NewerDatabase
 from .interface import Fields
 from .sqlite_errors import translated
 
@@ -57,10 +58,6 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     [repair_unstorable],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class NewerDatabase(ValueError):
-    """The database was written by a newer asst-tui, whose schema this one doesn't know."""
 
 
 def migrate(db: sqlite3.Connection, path: Path) -> None:

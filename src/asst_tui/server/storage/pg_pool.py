@@ -1,0 +1,68 @@
+"""The server's connections to PostgreSQL: one psycopg async pool, opened in the server's event loop on first use.
+
+The store is built before the event loop runs (the server checks the database and migrates it while it
+starts, synchronously), so the pool itself opens at the first call, inside the loop that serves.
+Connections are in autocommit; a call that needs several statements at once takes a transaction.
+A connection that broke is dropped by the pool when it comes back; the call that met it fails with a
+storage error (`pg_errors.py`), the next one gets a fresh connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from .pg_errors import translated
+
+MIN_CONNECTIONS = 1
+MAX_CONNECTIONS = 10  # per server process; PostgreSQL's default max_connections is 100
+CONNECT_TIMEOUT_S = 5
+WAIT_TIMEOUT_S = 10.0  # the longest a call waits for a free connection before it fails as busy
+
+
+class PgPool:
+    """One server's pool; `connection()` lends a connection, `close()` ends them all (idempotent)."""
+
+    def __init__(self, dsn: str, *, min_size: int = MIN_CONNECTIONS, max_size: int = MAX_CONNECTIONS) -> None:
+        self._dsn = dsn
+        self._sizes = (min_size, max_size)
+        self._pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[Any, ...]]] | None = None
+        self._opening = asyncio.Lock()
+        self._closed = False
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[tuple[Any, ...]]]:
+        """A connection for one call; psycopg's failures inside come out as storage errors."""
+        with translated():
+            pool = self._pool or await self._open()
+            async with pool.connection(timeout=WAIT_TIMEOUT_S) as conn:
+                yield conn
+
+    async def _open(self) -> AsyncConnectionPool[psycopg.AsyncConnection[tuple[Any, ...]]]:
+        async with self._opening:
+            if self._closed:
+                raise RuntimeError("the PostgreSQL store is closed")
+            if self._pool is None:
+                pool: AsyncConnectionPool[psycopg.AsyncConnection[tuple[Any, ...]]] = AsyncConnectionPool(
+                    self._dsn,
+                    min_size=self._sizes[0],
+                    max_size=self._sizes[1],
+                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+                    open=False,
+                    name="asst-tui",
+                )
+                await pool.open(wait=True, timeout=WAIT_TIMEOUT_S)
+                self._pool = pool
+            return self._pool
+
+    async def close(self) -> None:
+        async with self._opening:
+            self._closed = True
+            if self._pool is not None:
+                await self._pool.close()
+                self._pool = None
