@@ -91,13 +91,18 @@ def server(tmp_path_factory: pytest.TempPathFactory, store: str, request: pytest
 def make_server(tmp_path: Path, store: str, request: pytest.FixtureRequest) -> Iterator[Callable[..., EmbeddedServer]]:
     """Start private servers (data dir: tmp_path/server unless `data_dir=` is given) on the test's store; all stop at teardown.
 
-    On "postgres" each server gets a fresh database, unless `database=` names one (a restart on the same data)."""
+    On "postgres" each data dir gets a fresh database, and a server started again on a data dir gets that dir's
+    database again (a restart keeps its data, as on SQLite), unless `database=` names one."""
     started: list[EmbeddedServer] = []
+    databases: dict[Path, dict[str, Any]] = {}
 
     def make(**overrides: Any) -> EmbeddedServer:
         overrides.setdefault("data_dir", tmp_path / "server")
         if "database" not in overrides:
-            overrides.update(store_overrides(request, store))
+            key = Path(overrides["data_dir"]).resolve()
+            if key not in databases:
+                databases[key] = store_overrides(request, store)
+            overrides.update(databases[key])
         srv = start_server(server_config(**overrides))
         started.append(srv)
         return srv

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from ..core.storable import repair
 from .interface import Hit
-from .pg_pool import PgPool
+from .pg_pool import PgPool, uninterrupted
 from .search_terms import query_terms
 
 SEARCH = """
@@ -41,9 +41,11 @@ class PgChunkIndex:
     def __init__(self, pool: PgPool) -> None:
         self._pool = pool
 
+    @uninterrupted
     async def close(self) -> None:
         await self._pool.close()
 
+    @uninterrupted
     async def replace(self, vector_store_id: str, file_id: str, chunks: Iterable[str]) -> int:
         count = 0
         async with self._pool.connection() as conn, conn.transaction():
@@ -54,6 +56,7 @@ class PgChunkIndex:
                     count += 1
         return count
 
+    @uninterrupted
     async def remove(self, vector_store_id: str | None, file_id: str | None = None) -> None:
         clauses = [(c, v) for c, v in (("vector_store_id", vector_store_id), ("file_id", file_id)) if v is not None]
         if not clauses:
@@ -62,11 +65,13 @@ class PgChunkIndex:
         async with self._pool.connection() as conn:
             await conn.execute(f"DELETE FROM chunks WHERE {where}", [v for _, v in clauses])  # type: ignore[arg-type]  # the module's own columns
 
+    @uninterrupted
     async def indexed(self) -> set[tuple[str, str]]:
         async with self._pool.connection() as conn:
             rows = await (await conn.execute("SELECT DISTINCT vector_store_id, file_id FROM chunks")).fetchall()
         return {(vs, file) for vs, file in rows}
 
+    @uninterrupted
     async def search(self, queries: list[str], allowed: Iterable[tuple[str, str]], limit: int) -> list[Hit]:
         terms = query_terms(queries)
         pairs = list(allowed)

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..core.storable import storable_json
 from .interface import Fields
-from .pg_pool import PgPool
+from .pg_pool import PgPool, uninterrupted
 
 
 class PgProjects:
@@ -24,11 +24,13 @@ class PgProjects:
     def project(self, name: str) -> PgObjectStore:
         return PgObjectStore(self._pool, name)
 
+    @uninterrupted
     async def names(self) -> list[str]:
         async with self._pool.connection() as conn:
             rows = await (await conn.execute("SELECT DISTINCT project FROM objects ORDER BY project")).fetchall()
         return [row[0] for row in rows]
 
+    @uninterrupted
     async def close(self) -> None:
         await self._pool.close()
 
@@ -48,6 +50,7 @@ class PgObjectStore:
         async with self._pool.connection() as conn:
             await conn.execute(sql, args)  # type: ignore[arg-type]
 
+    @uninterrupted
     async def insert(self, kind: str, obj: dict[str, Any], parent: str | None = None, *, key: str | None = None) -> dict[str, Any]:
         data = storable_json(obj)
         await self._run(
@@ -55,20 +58,24 @@ class PgObjectStore:
         )
         return obj
 
+    @uninterrupted
     async def put(self, obj: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
         data = storable_json(obj)
         await self._run("UPDATE objects SET data = %s::json WHERE id = %s AND project = %s", (data, key or obj["id"], self.project))
         return obj
 
+    @uninterrupted
     async def get(self, kind: str, object_id: str, parent: str | None = None) -> dict[str, Any] | None:
         rows = await self._rows("SELECT data::text, parent FROM objects WHERE id = %s AND kind = %s AND project = %s", (object_id, kind, self.project))
         if not rows or (parent is not None and rows[0][1] != parent):
             return None
         return json.loads(rows[0][0])  # type: ignore[no-any-return]
 
+    @uninterrupted
     async def delete(self, object_id: str) -> None:
         await self._run("DELETE FROM objects WHERE id = %s AND project = %s", (object_id, self.project))
 
+    @uninterrupted
     async def delete_tree(self, root_id: str) -> None:
         async with self._pool.connection() as conn, conn.transaction():
             found = await (await conn.execute("SELECT 1 FROM objects WHERE id = %s AND project = %s FOR UPDATE", (root_id, self.project))).fetchone()
@@ -82,12 +89,14 @@ class PgObjectStore:
             await conn.execute("DELETE FROM objects WHERE parent = %s AND project = %s", (root_id, self.project))
             await conn.execute("DELETE FROM objects WHERE id = %s AND project = %s", (root_id, self.project))
 
+    @uninterrupted
     async def children(self, kind: str, parent: str) -> list[dict[str, Any]]:
         rows = await self._rows(
             "SELECT data::text FROM objects WHERE kind = %s AND parent = %s AND project = %s ORDER BY seq", (kind, parent, self.project)
         )
         return [json.loads(r[0]) for r in rows]
 
+    @uninterrupted
     async def select(self, kind: str, where: Fields | None = None) -> list[dict[str, Any]]:
         clauses, args = _field_clauses(where or {})
         rows = await self._rows(
@@ -96,6 +105,7 @@ class PgObjectStore:
         )
         return [json.loads(r[0]) for r in rows]
 
+    @uninterrupted
     async def tally(self, kind: str, parent: str, by: str, total: str, where: Fields | None = None) -> dict[Any, tuple[int, int]]:
         clauses, args = _field_clauses(where or {})
         sql = (
@@ -105,6 +115,7 @@ class PgObjectStore:
         rows = await self._rows(sql, (by, total, kind, parent, self.project, *args))
         return {value: (count, int(size)) for value, count, size in rows}
 
+    @uninterrupted
     async def page(
         self,
         kind: str,

@@ -5,14 +5,20 @@ starts, synchronously), so the pool itself opens at the first call, inside the l
 Connections are in autocommit; a call that needs several statements at once takes a transaction.
 A connection that broke is dropped by the pool when it comes back; the call that met it fails with a
 storage error (`pg_errors.py`), the next one gets a fresh connection.
+
+SQLite's calls run inline, so a task cancelled meanwhile (a run being cancelled, the server stopping)
+never cuts one off half-way. Here a call awaits the network: `uninterrupted` lets it finish first, then
+lets the cancellation through, so a write is never left sent-but-unknown and a run's own clean-up
+never races its last write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Any
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -23,6 +29,30 @@ MIN_CONNECTIONS = 1
 MAX_CONNECTIONS = 10  # per server process; PostgreSQL's default max_connections is 100
 CONNECT_TIMEOUT_S = 5
 WAIT_TIMEOUT_S = 10.0  # the longest a call waits for a free connection before it fails as busy
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def uninterrupted(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """The coroutine method, run to its end even when its caller is cancelled meanwhile; the cancellation follows."""
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        task = asyncio.ensure_future(method(*args, **kwargs))
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.wait([task])
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            if not task.cancelled():
+                task.exception()  # seen: a cancelled caller has no use for the call's failure
+            raise asyncio.CancelledError
+        return task.result()
+
+    return call
 
 
 class PgPool:
