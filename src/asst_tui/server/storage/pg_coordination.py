@@ -19,14 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from ..core.run_ref import RunRef
-from .errors import failed
+from .pg_errors import translated
 
 log = logging.getLogger("asst_tui.server")
 
@@ -60,13 +60,13 @@ class PgCoordination:
     def __init__(self, dsn: str) -> None:
         self._dsn = dsn
         self._life: psycopg.AsyncConnection[Any] | None = None
-        self._guards = AsyncConnectionPool(dsn, min_size=1, max_size=GUARD_POOL_SIZE, open=False)
-        self._statements = AsyncConnectionPool(dsn, min_size=1, max_size=STATEMENT_POOL_SIZE, kwargs={"autocommit": True}, open=False)
+        self._guards: AsyncConnectionPool[Any] | None = None
+        self._statements: AsyncConnectionPool[Any] | None = None
         self._listener: asyncio.Task[None] | None = None
         self.process: int | None = None  # this process's key, once started
 
     async def start(self, on_cancel: Callable[[str], None]) -> None:
-        with _translated():
+        with translated():
             self._life = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
             async with self._life.transaction():
                 await self._life.execute("SELECT pg_advisory_xact_lock(%s, 0)", (SCHEMA_LOCK,))
@@ -76,6 +76,10 @@ class PgCoordination:
             self.process = row[0]
             await self._life.execute("SELECT pg_advisory_lock(%s, %s)", (LIVE_LOCKS, self.process))
             await self._life.execute(f"LISTEN {CANCEL_CHANNEL}")
+            self._guards = AsyncConnectionPool(self._dsn, min_size=1, max_size=GUARD_POOL_SIZE, open=False, name="asst-tui-guards")
+            self._statements = AsyncConnectionPool(
+                self._dsn, min_size=1, max_size=STATEMENT_POOL_SIZE, kwargs={"autocommit": True}, open=False, name="asst-tui-coordination"
+            )
             await self._guards.open(wait=True)
             await self._statements.open(wait=True)
         self._listener = asyncio.get_running_loop().create_task(self._listen(self._life, on_cancel))
@@ -91,22 +95,25 @@ class PgCoordination:
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
-        await self._guards.close()
-        await self._statements.close()
+        for pool in (self._guards, self._statements):
+            if pool is not None:
+                await pool.close()
         if self._life is not None:
             await self._life.close()
 
     @contextlib.asynccontextmanager
     async def thread_guard(self, thread_id: str) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as held:
-            with _translated():
+            with translated():
+                assert self._guards is not None, "start() first"
                 conn = await held.enter_async_context(self._guards.connection())
                 await held.enter_async_context(conn.transaction())
                 await conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (THREAD_LOCKS, thread_id))
             yield
 
     async def _run(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        with _translated():
+        assert self._statements is not None, "start() first"
+        with translated():
             async with self._statements.connection() as conn:
                 cursor = await conn.execute(sql, params)
                 return await cursor.fetchall() if cursor.description else []
@@ -148,12 +155,3 @@ class PgCoordination:
     async def due(self, now: float) -> list[RunRef]:
         rows = await self._run("SELECT run_id, thread_id, project FROM run_waits WHERE expires_at <= %(now)s", {"now": int(now)})
         return [RunRef(*row) for row in rows]
-
-
-@contextlib.contextmanager
-def _translated() -> Iterator[None]:
-    """PostgreSQL's failures as the storage errors every layer above knows."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise failed(f"PostgreSQL: {exc}") from exc
