@@ -42,6 +42,11 @@ def _serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; others need a server key)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
     parser.add_argument("--data-dir", help="where SQLite and files live (default: the user data dir)")
+    parser.add_argument(
+        "--database", metavar="URL",
+        help="keep everything in PostgreSQL (postgresql://user:password@host/dbname, or set ASST_TUI_DATABASE_URL) instead of SQLite in the data dir",
+    )  # fmt: skip
+    parser.add_argument("--files-dir", metavar="DIR", help="where file bytes live (default: DATA_DIR/files); with --database, a dir every server process reaches")
     parser.add_argument("--engine", default="demo", choices=["demo", "chat"], help="model engine (default: demo, offline; chat: a Chat Completions upstream)")
     parser.add_argument("--demo-delay-ms", type=int, default=None, help="demo engine pace per word in ms (0 = as fast as possible)")
     chat = parser.add_argument_group("chat engine")

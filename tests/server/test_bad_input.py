@@ -23,6 +23,7 @@ import pytest
 
 from asst_tui.server import ServerConfig, start_server
 
+from .conftest import store_overrides
 from .openapi_schemas import Spec, load_spec
 
 Body = Any  # a JSON value with "{name}" placeholders filled from the world's ids
@@ -427,6 +428,7 @@ class World:
     root: httpx2.Client  # the same server without the /v1 prefix
     data_dir: Path
     ids: dict[str, str]
+    database: str | None = None  # the PostgreSQL URL on the "postgres" store
 
     def fill(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -441,11 +443,17 @@ class World:
 
     def storage(self) -> tuple[dict[str, str], list[str]]:
         """Every stored object (id -> JSON) and every file on disk under the data dir."""
-        db = sqlite3.connect(f"file:{self.data_dir / 'assistants.sqlite3'}?mode=ro", uri=True)
-        try:
-            rows = dict(db.execute("SELECT id, data FROM objects").fetchall())
-        finally:
-            db.close()
+        if self.database is not None:
+            import psycopg
+
+            with psycopg.connect(self.database) as conn:
+                rows = dict(conn.execute("SELECT id, data::text FROM objects").fetchall())
+        else:
+            db = sqlite3.connect(f"file:{self.data_dir / 'assistants.sqlite3'}?mode=ro", uri=True)
+            try:
+                rows = dict(db.execute("SELECT id, data FROM objects").fetchall())
+            finally:
+                db.close()
         files = sorted(str(p.relative_to(self.data_dir)) for p in (self.data_dir / "files").rglob("*"))
         return rows, files
 
@@ -456,13 +464,14 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, store: str, request: pytest.FixtureRequest) -> Iterator[World]:
     data_dir = tmp_path_factory.mktemp("bad-input")
-    server = start_server(ServerConfig(data_dir=data_dir, port=0, demo_delay_ms=0))
+    on_store = store_overrides(request, store)
+    server = start_server(ServerConfig(data_dir=data_dir, port=0, demo_delay_ms=0, **on_store))
     http = httpx2.Client(base_url=server.base_url, timeout=30)
     root = httpx2.Client(base_url=server.base_url[: -len("/v1")], timeout=30)
     try:
-        yield World(http, root, data_dir, _build_world(http))
+        yield World(http, root, data_dir, _build_world(http), on_store.get("database"))
     finally:
         http.close()
         root.close()

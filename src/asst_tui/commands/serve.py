@@ -11,6 +11,7 @@ from typing import Any
 from .. import paths
 
 SERVER_KEY_ENV = "ASST_TUI_SERVER_KEY"
+DATABASE_ENV = "ASST_TUI_DATABASE_URL"
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -18,7 +19,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from ..server.core.keys_file import KeysFileError
     from ..server.embed import ServerStartError, base_url_for, make_uvicorn, bind_socket
     from ..server.lock import DataDirInUse
-    from ..server.storage.sqlite_objects import NewerDatabase
+    from ..server.storage.errors import DatabaseUnavailable, NewerDatabase
+    from ..server.storage.postgres import shown_url
 
     api_key = args.api_key or os.environ.get(SERVER_KEY_ENV) or None
     fields = {"demo_delay_ms": args.demo_delay_ms} if args.demo_delay_ms is not None else {}
@@ -28,6 +30,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         fields.update(_chat_fields(args))
         fields.update(_guard_fields(args))
+        fields.update(_storage_fields(args))
     except ValueError as exc:
         print(f"asst-tui serve: {exc}.", file=sys.stderr)
         return 2
@@ -56,6 +59,10 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     try:
         server = make_uvicorn(config)
+    except DatabaseUnavailable as exc:
+        sock.close()
+        print(f"asst-tui serve: {exc}", file=sys.stderr)
+        return 2
     except (DataDirInUse, KeysFileError, NewerDatabase, ServerStartError) as exc:
         sock.close()
         print(f"asst-tui serve: {exc}", file=sys.stderr)
@@ -65,6 +72,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if config.keys_file is not None:
         print(f"keys file: {config.keys_file}   (each key opens its project; changes apply at once)", flush=True)
     print(f"code interpreter: {server.sandbox_label}", file=sys.stderr, flush=True)
+    if config.database is not None:
+        print(f"database: {shown_url(config.database)}   files: {config.files_path}", flush=True)
     print(f"data dir: {config.data_dir}   (Ctrl+C to stop)", flush=True)
     try:
         server.run(sockets=[sock])
@@ -97,6 +106,19 @@ def _chat_fields(args: argparse.Namespace) -> dict[str, Any]:
         if args.upstream_timeout_s <= 0:
             raise ValueError("--upstream-timeout-s must be more than 0")
         fields["upstream_timeout_s"] = args.upstream_timeout_s
+    return fields
+
+
+def _storage_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The database URL (--database, else the environment) and the files dir; ValueError for a URL that isn't PostgreSQL's."""
+    from ..server.storage.postgres import check_url
+
+    fields: dict[str, Any] = {}
+    database = args.database or os.environ.get(DATABASE_ENV, "").strip() or None
+    if database is not None:
+        fields["database"] = check_url(database)
+    if args.files_dir:
+        fields["files_dir"] = Path(args.files_dir).expanduser().absolute()
     return fields
 
 

@@ -3,8 +3,9 @@
 The store is built before the event loop runs (the server checks the database and migrates it while it
 starts, synchronously), so the pool itself opens at the first call, inside the loop that serves.
 Connections are in autocommit; a call that needs several statements at once takes a transaction.
-A connection that broke is dropped by the pool when it comes back; the call that met it fails with a
-storage error (`pg_errors.py`), the next one gets a fresh connection.
+The pool checks a connection before lending it (one empty query), so a database that restarted, or a
+connection an administrator terminated, costs a reconnect rather than a failed request. A connection
+that breaks during a call fails that call with a storage error (`pg_errors.py`) and is dropped.
 
 SQLite's calls run inline, so a task cancelled meanwhile (a run being cancelled, the server stopping)
 never cuts one off half-way. Here a call awaits the network: `uninterrupted` lets it finish first, then
@@ -83,6 +84,7 @@ class PgPool:
                     min_size=self._sizes[0],
                     max_size=self._sizes[1],
                     kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+                    check=AsyncConnectionPool.check_connection,
                     open=False,
                     name="asst-tui",
                 )
