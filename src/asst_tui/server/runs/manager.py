@@ -192,7 +192,14 @@ class RunManager:
         finally:
             self._tasks.pop(run_id, None)
             if run_id not in self._unsaved:
-                await self._coord.release(run_id)
+                await self._release(run_id)
+
+    async def _release(self, run_id: str) -> None:
+        """Release a run that ended here; a claim the storage fails to drop only looks orphaned once this process is gone."""
+        try:
+            await self._coord.release(run_id)
+        except StorageError as exc:
+            log.error("run %s ended, but its claim can't be dropped yet: %s", run_id, exc.__cause__ or exc)
 
     async def _complete(self, ctx: RunContext) -> None:
         await self._end(ctx, "completed")
@@ -319,6 +326,7 @@ class RunManager:
                 await self._save_run(ctx.store, run, "thread.run.queued")
             except BaseException:
                 await self._coord.release(run["id"])
+                await self._coord.wait(ref, run["expires_at"])  # still waiting for its outputs
                 raise
             await self._coord.wait(ref, run["expires_at"])
         self._schedule(run, project)
@@ -341,6 +349,8 @@ class RunManager:
                     await self._sweep_orphans()
             except StorageError as exc:
                 log.error("waiting or orphaned runs can't be ended yet: %s", exc.__cause__ or exc)
+            except Exception:  # a bug must not stop expiry and the sweep for good
+                log.exception("expiring or sweeping runs failed")
 
     async def _expire(self, ref: RunRef) -> None:
         """Expire a waiting run past its time; only the process that takes it off the waiting list does."""

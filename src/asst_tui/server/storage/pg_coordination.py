@@ -34,8 +34,8 @@ LIVE_LOCKS = 0x61730001  # advisory lock classes (the first key); the second is 
 THREAD_LOCKS = 0x61730002
 SCHEMA_LOCK = 0x61730003
 CANCEL_CHANNEL = "asst_tui_run_cancel"
-GUARD_POOL_SIZE = 8
-STATEMENT_POOL_SIZE = 4
+GUARD_POOLS = (2, 8)  # (connections kept open, most), per process
+STATEMENT_POOLS = (2, 4)
 
 SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS asst_process_keys AS integer;
@@ -76,9 +76,9 @@ class PgCoordination:
             self.process = row[0]
             await self._life.execute("SELECT pg_advisory_lock(%s, %s)", (LIVE_LOCKS, self.process))
             await self._life.execute(f"LISTEN {CANCEL_CHANNEL}")
-            self._guards = AsyncConnectionPool(self._dsn, min_size=1, max_size=GUARD_POOL_SIZE, open=False, name="asst-tui-guards")
+            self._guards = AsyncConnectionPool(self._dsn, min_size=GUARD_POOLS[0], max_size=GUARD_POOLS[1], open=False, name="asst-tui-guards")
             self._statements = AsyncConnectionPool(
-                self._dsn, min_size=1, max_size=STATEMENT_POOL_SIZE, kwargs={"autocommit": True}, open=False, name="asst-tui-coordination"
+                self._dsn, min_size=STATEMENT_POOLS[0], max_size=STATEMENT_POOLS[1], kwargs={"autocommit": True}, open=False, name="asst-tui-coordination"
             )
             await self._guards.open(wait=True)
             await self._statements.open(wait=True)
