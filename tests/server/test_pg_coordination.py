@@ -6,10 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import psycopg
 import pytest
 
 from asst_tui.server.core.run_ref import RunRef
 from asst_tui.server.storage.pg_coordination import PgCoordination
+from asst_tui.server.storage.pg_schema import migrate
 
 REF = RunRef("run_1", "thread_1", "default")
 
@@ -17,6 +19,8 @@ REF = RunRef("run_1", "thread_1", "default")
 @pytest.fixture
 async def pair(pg_cluster: Any, request: pytest.FixtureRequest) -> AsyncIterator[tuple[PgCoordination, PgCoordination, list[str]]]:
     dsn = pg_cluster.create_database(request.node.name.lower()[:60])
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        migrate(conn, dsn)  # as the store does before the server starts
     heard: list[str] = []
     a, b = PgCoordination(dsn), PgCoordination(dsn)
     await a.start(heard.append)

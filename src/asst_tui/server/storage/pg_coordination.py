@@ -11,7 +11,7 @@
 
 Guards take connections from one pool and the other statements from a second one: a guard's body runs those
 statements while it holds its connection, and they never wait for a guard, so the pools can't deadlock.
-The tables are created here (idempotently, under a lock) because they are the coordination's, not the store's.
+The tables are made by the store's migrations (pg_schema.py), which run before the server starts.
 """
 
 from __future__ import annotations
@@ -32,21 +32,10 @@ log = logging.getLogger("asst_tui.server")
 
 LIVE_LOCKS = 0x61730001  # advisory lock classes (the first key); the second is a process key or a thread's hash
 THREAD_LOCKS = 0x61730002
-SCHEMA_LOCK = 0x61730003
 CANCEL_CHANNEL = "asst_tui_run_cancel"
 GUARD_POOLS = (2, 8)  # (connections kept open, most), per process
 STATEMENT_POOLS = (2, 4)
 
-SCHEMA = """
-CREATE SEQUENCE IF NOT EXISTS asst_process_keys AS integer;
-CREATE TABLE IF NOT EXISTS run_claims (
-    run_id text PRIMARY KEY, thread_id text NOT NULL, project text NOT NULL, process integer NOT NULL
-);
-CREATE TABLE IF NOT EXISTS run_waits (
-    run_id text PRIMARY KEY, thread_id text NOT NULL, project text NOT NULL, expires_at bigint NOT NULL
-);
-CREATE INDEX IF NOT EXISTS run_waits_by_expiry ON run_waits (expires_at);
-"""
 LIVE = """
 SELECT l.objid::bigint FROM pg_locks l
 WHERE l.locktype = 'advisory' AND l.granted AND l.classid = %(live)s AND l.objsubid = 2
@@ -68,10 +57,7 @@ class PgCoordination:
     async def start(self, on_cancel: Callable[[str], None]) -> None:
         with translated():
             self._life = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
-            async with self._life.transaction():
-                await self._life.execute("SELECT pg_advisory_xact_lock(%s, 0)", (SCHEMA_LOCK,))
-                await self._life.execute(SCHEMA)
-            row = await (await self._life.execute("SELECT nextval('asst_process_keys')::integer")).fetchone()
+            row = await (await self._life.execute("SELECT nextval('process_keys')")).fetchone()
             assert row is not None
             self.process = row[0]
             await self._life.execute("SELECT pg_advisory_lock(%s, %s)", (LIVE_LOCKS, self.process))
