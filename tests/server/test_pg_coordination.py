@@ -64,6 +64,25 @@ async def test_claims_are_driven_while_their_process_lives_and_orphans_after(pai
     assert await b.orphaned_runs() == []
 
 
+async def test_a_process_whose_liveness_connection_broke_reconnects_and_lives_on(pair: Any, pg_cluster: Any, request: pytest.FixtureRequest) -> None:
+    a, b, heard = pair
+    await a.claim(REF)
+    dsn = pg_cluster.dsn(request.node.name.lower()[:60])
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as admin:
+        await admin.execute("SELECT pg_terminate_backend(%s)", (a._life.info.backend_pid,))  # as a database restart does
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if a._life.info.backend_pid and not a._life.closed and await b.driven(["run_1"]):
+            break
+    assert await b.driven(["run_1"]) == {"run_1"} and await b.orphaned_runs() == []
+    await b.request_cancel("run_1")
+    for _ in range(50):
+        if heard:
+            break
+        await asyncio.sleep(0.02)
+    assert heard == ["run_1"]
+
+
 async def test_a_cancel_request_reaches_the_other_process(pair: Any) -> None:
     a, b, heard = pair
     await b.request_cancel("run_1")

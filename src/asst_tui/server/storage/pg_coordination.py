@@ -35,6 +35,7 @@ THREAD_LOCKS = 0x61730002
 CANCEL_CHANNEL = "asst_tui_run_cancel"
 GUARD_POOLS = (2, 8)  # (connections kept open, most), per process
 STATEMENT_POOLS = (2, 4)
+RECONNECT_SECONDS = 0.5
 
 LIVE = """
 SELECT l.objid::bigint FROM pg_locks l
@@ -56,26 +57,43 @@ class PgCoordination:
 
     async def start(self, on_cancel: Callable[[str], None]) -> None:
         with translated():
-            self._life = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
-            row = await (await self._life.execute("SELECT nextval('process_keys')")).fetchone()
+            async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as conn:
+                row = await (await conn.execute("SELECT nextval('process_keys')")).fetchone()
             assert row is not None
             self.process = row[0]
-            await self._life.execute("SELECT pg_advisory_lock(%s, %s)", (LIVE_LOCKS, self.process))
-            await self._life.execute(f"LISTEN {CANCEL_CHANNEL}")
+            self._life = await self._live()
             self._guards = AsyncConnectionPool(self._dsn, min_size=GUARD_POOLS[0], max_size=GUARD_POOLS[1], open=False, name="asst-tui-guards")
             self._statements = AsyncConnectionPool(
                 self._dsn, min_size=STATEMENT_POOLS[0], max_size=STATEMENT_POOLS[1], kwargs={"autocommit": True}, open=False, name="asst-tui-coordination"
             )
             await self._guards.open(wait=True)
             await self._statements.open(wait=True)
-        self._listener = asyncio.get_running_loop().create_task(self._listen(self._life, on_cancel))
+        self._listener = asyncio.get_running_loop().create_task(self._listen(on_cancel))
 
-    async def _listen(self, conn: psycopg.AsyncConnection[Any], on_cancel: Callable[[str], None]) -> None:
-        try:
-            async for notify in conn.notifies():
-                on_cancel(notify.payload)
-        except psycopg.Error as exc:  # the liveness connection is gone: to the others this process is dead now
-            log.error("lost the coordination connection to PostgreSQL (%s); other processes will fail this process's runs", exc)
+    async def _live(self) -> psycopg.AsyncConnection[Any]:
+        """A new liveness connection: this process's lock held, cancel requests listened to."""
+        conn = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
+        await conn.execute("SELECT pg_advisory_lock(%s, %s)", (LIVE_LOCKS, self.process))
+        await conn.execute(f"LISTEN {CANCEL_CHANNEL}")
+        return conn
+
+    async def _listen(self, on_cancel: Callable[[str], None]) -> None:
+        """Hear cancel requests; when the liveness connection is lost (a database restart), make a new one."""
+        while True:
+            try:
+                assert self._life is not None
+                async for notify in self._life.notifies():
+                    on_cancel(notify.payload)
+            except psycopg.Error as exc:  # meanwhile this process looks dead to the others, who fail its runs
+                log.error("lost the coordination connection to PostgreSQL (%s); reconnecting", exc)
+            await self._life.close()
+            while True:
+                await asyncio.sleep(RECONNECT_SECONDS)
+                try:
+                    self._life = await self._live()
+                    break
+                except psycopg.Error as exc:
+                    log.error("can't reconnect the coordination connection to PostgreSQL yet: %s", exc)
 
     async def stop(self) -> None:
         if self._listener is not None:
