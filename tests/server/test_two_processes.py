@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
+
+from asst_tui.server import EmbeddedServer
 
 from ..serve_process import ServeProcess
 from .conftest import MODEL, async_client, function_tool, message_text, sync_client, wait_for_status
@@ -130,6 +132,20 @@ def test_a_file_uploaded_on_a_is_downloaded_and_searched_on_b(a: openai.OpenAI, 
     step = a.beta.threads.runs.steps.list(run_id=run.id, thread_id=thread.id, order="asc").data[0]
     results = step.step_details.tool_calls[0].file_search.results
     assert [r.file_id for r in results] == [uploaded.id]
+
+
+def test_a_run_waiting_for_outputs_expires_on_time_though_its_process_stopped(
+    shared: dict[str, Any], b: openai.OpenAI, make_server: Callable[..., EmbeddedServer], tmp_path: Path
+) -> None:
+    short = make_server(data_dir=tmp_path / "short", database=shared["database"], files_dir=shared["files_dir"], run_expiry_seconds=2)
+    with sync_client(short.base_url) as c:
+        assistant = c.beta.assistants.create(model=MODEL, tools=[function_tool("lookup")])
+        thread = c.beta.threads.create(messages=[{"role": "user", "content": 'lookup {"q": 1}'}])
+        run = c.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=20)
+        assert run.status == "requires_action"
+    short.stop()  # B started before this run existed: it knows of it only through the database
+    expired = wait_for_status(b, thread.id, run.id, "expired", timeout=6)
+    assert time.time() >= run.expires_at and expired.required_action is None
 
 
 def test_a_process_killed_mid_run_leaves_no_run_stuck(shared: dict[str, Any], b: openai.OpenAI) -> None:
