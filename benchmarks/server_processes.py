@@ -29,6 +29,7 @@ from tests.postgres_cluster import find_bin_dir, running_cluster, wait_until_rea
 from tests.serve_process import ServeProcess  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
+WARM_UP = 10
 
 
 async def one_run(make_on: openai.AsyncOpenAI, stream_on: openai.AsyncOpenAI, assistant_id: str, words: int) -> tuple[float, int, bool]:
@@ -54,10 +55,12 @@ async def one_run(make_on: openai.AsyncOpenAI, stream_on: openai.AsyncOpenAI, as
 
 
 async def concurrent_runs(urls: list[str], runs: int, words: int) -> tuple[list[float], float, int]:
-    """Stream `runs` runs at once over the servers; (times to first delta, events/s overall, runs complete)."""
+    """Stream `runs` runs at once over the servers, after WARM_UP runs (not counted) that open their pools'
+    connections; (times to first delta, events/s overall, runs complete)."""
     clients = [openai.AsyncOpenAI(base_url=url, api_key="bench", timeout=600, max_retries=0) for url in urls]
     try:
         assistant = await clients[0].beta.assistants.create(model="demo")
+        await asyncio.gather(*(one_run(clients[(i + 1) % len(clients)], clients[i % len(clients)], assistant.id, 10) for i in range(WARM_UP)))
         start = time.perf_counter()
         results = await asyncio.gather(
             *(one_run(clients[(i + 1) % len(clients)], clients[i % len(clients)], assistant.id, words) for i in range(runs))

@@ -4,7 +4,7 @@ The run manager asks a `Coordination` four things: hold a thread's lock while it
 and changes the thread (`thread_guard`); say which process drives a run (`claim`/`release`, `driven`,
 `orphaned_runs` for the runs of processes that are gone); reach the process driving a run to cancel it
 (`request_cancel`, heard through the `on_cancel` given to `start`); and know which runs wait for tool
-outputs or a start, until when (`wait`/`unwait`/`due`), so that any process may expire them.
+outputs, until when (`wait`/`unwait`/`due`), so that any process may expire them.
 
 `LocalCoordination` is one process alone on its storage (SQLite: the data dir is locked to one process):
 locks are asyncio locks, claims and waits live in memory, and no other process can drive a run. The
@@ -49,7 +49,7 @@ class Coordination(Protocol):
         """Ask the process driving the run to cancel its task (its `on_cancel` hears the run id)."""
 
     async def wait(self, ref: RunRef, expires_at: int) -> None:
-        """The run waits (queued, or for tool outputs) and expires at `expires_at` unless it moves on first."""
+        """The run waits for tool outputs and expires at `expires_at` unless it gets them first."""
 
     async def unwait(self, run_id: str) -> bool:
         """The run no longer waits; whether it did (only one process gets True for a run)."""

@@ -146,7 +146,6 @@ class RunManager:
             raise
         self.bus.publish(run["id"], "thread.run.created", run)
         self.bus.publish(run["id"], "thread.run.queued", run)
-        await self._coord.wait(ref, run["expires_at"])
         self._schedule(run, project)
 
     def _schedule(self, run: dict[str, Any], project: str) -> None:
@@ -161,9 +160,8 @@ class RunManager:
             async with self._coord.thread_guard(queued["thread_id"]):
                 run = await services.store.get("run", run_id)
                 if run is None or run["status"] != "queued":
-                    return  # expired, or cancelled, before it started
+                    return  # cancelled before it started
                 ctx = RunContext(services, run)
-                await self._coord.unwait(run_id)
                 if run["started_at"] is None:
                     run["started_at"] = objects.now()
                 run["status"] = "in_progress"
@@ -328,7 +326,6 @@ class RunManager:
                 await self._coord.release(run["id"])
                 await self._coord.wait(ref, run["expires_at"])  # still waiting for its outputs
                 raise
-            await self._coord.wait(ref, run["expires_at"])
         self._schedule(run, project)
         return run
 
@@ -357,7 +354,7 @@ class RunManager:
         services = self._services(ref.project)
         async with self._coord.thread_guard(ref.thread_id):
             run = await services.store.get("run", ref.run_id)
-            if not await self._coord.unwait(ref.run_id) or run is None or run["status"] not in ("queued", "requires_action"):
+            if not await self._coord.unwait(ref.run_id) or run is None or run["status"] != "requires_action":
                 return
             ctx = RunContext(services, run)
             try:

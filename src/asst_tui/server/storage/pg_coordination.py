@@ -7,7 +7,7 @@
 - The thread lock: a transaction advisory lock (THREAD_LOCKS, hashtext(thread id)), held on a pooled
   connection for the guard's body (a hash collision only makes two threads wait for each other).
 - Cancel: NOTIFY on CANCEL_CHANNEL with the run id; every process LISTENs on its liveness connection.
-- Waits: `run_waits` lists the runs that wait for a start or tool outputs, and until when.
+- Waits: `run_waits` lists the runs that wait for tool outputs, and until when.
 
 Guards take connections from one pool and the other statements from a second one: a guard's body runs those
 statements while it holds its connection, and they never wait for a guard, so the pools can't deadlock.
