@@ -90,6 +90,7 @@ def build_app(state: ServerState) -> ASGIApp:
             await state.runs.shutdown()
             await state.ingester.shutdown()
             await state.sandbox.close()
+            await state.runs.close()
             await state.storage.close()
             state.data_lock.close()
 

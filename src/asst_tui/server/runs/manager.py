@@ -104,6 +104,9 @@ class RunManager:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._store_unsaved()
+
+    async def close(self) -> None:
+        """Leave the other processes, once no request can reach the runs any more (after `shutdown`)."""
         await self._coord.stop()
 
     # ---- thread lock --------------------------------------------------------------------------
