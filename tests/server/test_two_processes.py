@@ -79,6 +79,32 @@ def test_create_on_a_stream_on_b_cancel_from_a_list_on_b(a: openai.OpenAI, b: op
     assert [m.role for m in messages] == ["user", "assistant"] and messages[1].status == "incomplete"
 
 
+async def test_cancels_from_one_process_racing_the_runs_ends_on_the_other_leave_none_stuck(shared: dict[str, Any]) -> None:
+    async with async_client(shared["a"].base_url) as a, async_client(shared["b"].base_url) as b:
+        assistant = await b.beta.assistants.create(model=MODEL)
+
+        async def race(i: int) -> tuple[Any, str]:
+            thread = await b.beta.threads.create(messages=[{"role": "user", "content": "/lorem 20"}])
+            run = await b.beta.threads.runs.create(thread.id, assistant_id=assistant.id)
+            await asyncio.sleep(i * 0.03)  # from before it starts to after it ended (20 words at 20 ms)
+            try:
+                await a.beta.threads.runs.cancel(run.id, thread_id=thread.id)
+            except openai.BadRequestError as exc:
+                assert "Cannot cancel run with status 'completed'" in exc.message
+            for _ in range(100):
+                run = await a.beta.threads.runs.retrieve(run.id, thread_id=thread.id)
+                if run.status in ("cancelled", "completed"):
+                    break
+                await asyncio.sleep(0.03)
+            return run, thread.id
+
+        ended = await asyncio.gather(*(race(i) for i in range(24)))
+        statuses = [run.status for run, _ in ended]
+        assert set(statuses) <= {"cancelled", "completed"} and "cancelled" in statuses, statuses
+        for run, thread_id in ended:  # and each thread is free
+            await b.beta.threads.messages.create(thread_id, role="user", content="next")
+
+
 def test_a_function_call_run_started_on_a_resumes_streaming_on_b(a: openai.OpenAI, b: openai.OpenAI) -> None:
     assistant = a.beta.assistants.create(model=MODEL, tools=[function_tool("lookup")])
     thread = a.beta.threads.create(messages=[{"role": "user", "content": 'lookup {"q": "otters"}'}])
