@@ -39,7 +39,7 @@ async def test_the_thread_guard_excludes_the_other_process_and_only_for_that_thr
     async def hold_a() -> None:
         async with a.thread_guard("thread_1"):
             order.append("a in")
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.8)  # long enough for B to get the other thread's lock meanwhile, even on a busy machine
             order.append("a out")
 
     async def enter_b(thread_id: str) -> None:
