@@ -375,7 +375,10 @@ CASES = [
     case("wrong-method-put-vs", "PUT", VS, json={"name": "x"}, status=405, word="PUT", reads=(VS,)),
     case("wrong-method-delete-batch", "DELETE", BATCH, status=405, word="DELETE", reads=(BATCH,)),
     case("wrong-method-get-search", "GET", "/vector_stores/{vs}/search", status=405, word="GET"),
-    # ---- what no store can keep or no answer can carry (sent raw: JSON allows the escapes, the SDK can't send them) ----
+]
+# what no store can keep or no answer can carry (sent raw: JSON allows the escapes, the SDK can't send them);
+# these run on PostgreSQL too (`test_on_postgres_...`): what a store refuses differs between stores
+UNSTORABLE_CASES = [
     case("lone-high-surrogate-message", "POST", "/threads/{thread}/messages", content=b'{"role": "user", "content": "a\\ud800b"}', param="content", reads=(MESSAGES,)),
     case("lone-low-surrogate-name", "POST", "/assistants", content=b'{"model": "gpt-4o", "name": "\\udc00"}', param="name", reads=(ASSISTANTS,)),
     case("reversed-surrogate-pair", "POST", "/threads", content=b'{"metadata": {"k": "\\ude00\\ud83d"}}', param="metadata.k"),
@@ -400,6 +403,8 @@ CASES = [
     case("nul-in-file-name", "POST", "/files", content=b'--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--xyz\r\n'
          b'Content-Disposition: form-data; name="file"; filename="a\x00b.txt"\r\n\r\nabc\r\n--xyz--\r\n', headers={"content-type": "multipart/form-data; boundary=xyz"},
          param="file", reads=(FILES,)),
+]
+CASES += UNSTORABLE_CASES + [
     # ---- nesting deeper than any honest body: a 400 on every JSON route, both under and over Python's recursion limit ----
     *(
         case(f"nested-{depth}-{name}", "POST", path, content=b'{"metadata": ' + b"[" * depth + b"]" * depth + b"}", word="nested", reads=reads)
@@ -464,9 +469,18 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, store: str, request: pytest.FixtureRequest) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    yield from _world(tmp_path_factory, {})
+
+
+@pytest.fixture(scope="module")
+def pg_world(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[World]:
+    """The same world on the PostgreSQL store, for the cases where the stores differ (what they can keep)."""
+    yield from _world(tmp_path_factory, store_overrides(request, "postgres"))
+
+
+def _world(tmp_path_factory: pytest.TempPathFactory, on_store: dict[str, Any]) -> Iterator[World]:
     data_dir = tmp_path_factory.mktemp("bad-input")
-    on_store = store_overrides(request, store)
     server = start_server(ServerConfig(data_dir=data_dir, port=0, demo_delay_ms=0, **on_store))
     http = httpx2.Client(base_url=server.base_url, timeout=30)
     root = httpx2.Client(base_url=server.base_url[: -len("/v1")], timeout=30)
@@ -540,6 +554,15 @@ def _send(world: World, c: Case) -> httpx2.Response:
 
 @pytest.mark.parametrize("c", CASES)
 def test_bad_input_is_a_clear_4xx_and_writes_nothing(world: World, c: Case) -> None:
+    _check_refused(world, c)
+
+
+@pytest.mark.parametrize("c", UNSTORABLE_CASES)
+def test_on_postgres_text_no_store_can_keep_is_a_clear_4xx_and_writes_nothing(pg_world: World, c: Case) -> None:
+    _check_refused(pg_world, c)
+
+
+def _check_refused(world: World, c: Case) -> None:
     assert c.param or c.word, "a case must say how the error names the problem"
     before = world.storage()
     views = {path: world.read(path) for path in c.reads}
@@ -589,7 +612,9 @@ def test_the_world_survived(world: World) -> None:
                                        "thread": {"messages": [{"role": "user", "content": "hi"}]}}, id="run-token-minimums"),
     ],
 )
-def test_values_at_the_limits_are_accepted(world: World, path: str, body: dict[str, Any]) -> None:
+@pytest.mark.parametrize("on", ["world", "pg_world"])
+def test_values_at_the_limits_are_accepted(on: str, path: str, body: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    world: World = request.getfixturevalue(on)
     response = world.http.post(path, json=world.fill(body))
     assert response.status_code == 200, response.text[:500]
     created = response.json()

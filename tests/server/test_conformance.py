@@ -26,6 +26,7 @@ import pytest
 
 from asst_tui.server import ServerConfig, start_server
 
+from .conftest import store_overrides
 from .openapi_schemas import Spec, load_raw, template_for
 
 TERMINAL = {"completed", "failed", "cancelled", "expired", "incomplete", "requires_action"}
@@ -201,8 +202,9 @@ def spec() -> Spec:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory, spec: Spec) -> Iterator[Api]:
-    server = start_server(ServerConfig(data_dir=tmp_path_factory.mktemp("conformance"), port=0, demo_delay_ms=0, sandbox_timeout_s=20))
+def api(tmp_path_factory: pytest.TempPathFactory, spec: Spec, store: str, request: pytest.FixtureRequest) -> Iterator[Api]:
+    on_store = store_overrides(request, store)
+    server = start_server(ServerConfig(data_dir=tmp_path_factory.mktemp("conformance"), port=0, demo_delay_ms=0, sandbox_timeout_s=20, **on_store))
     client = Api(server.base_url, spec)
     try:
         yield client

@@ -25,6 +25,7 @@ import pytest
 from asst_tui.server import EmbeddedServer, start_server
 from asst_tui.server.core.projects import DEFAULT_PROJECT
 from asst_tui.server.storage import errors, pg_errors
+from asst_tui.server.storage.file_dir import FileDir
 from asst_tui.server.storage.pg_schema import SCHEMA_VERSION
 from asst_tui.server.storage.postgres import open_postgres
 from asst_tui.server.storage.sqlite import open_sqlite
@@ -141,6 +142,34 @@ def test_terminated_connections_are_replaced_without_a_failed_request(database: 
         assert terminated, "the server held no connection to terminate"
         assert client.beta.assistants.retrieve(assistant.id).name == "before"
         assert client.beta.assistants.update(assistant.id, name="after").name == "after"
+
+
+def test_a_table_locked_by_another_session_answers_503_busy_within_seconds(database: str, tmp_path: Path, servers: list[EmbeddedServer]) -> None:
+    servers.append(srv := start_server(server_config(tmp_path / "s", database=database)))
+    with sync_client(srv.base_url) as client:
+        assistant = client.beta.assistants.create(model=MODEL, name="before")
+        with psycopg.connect(database) as locker:  # a transaction: the lock holds until the block ends
+            locker.execute("LOCK TABLE objects IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            with pytest.raises(openai.APIStatusError) as answer:
+                client.beta.assistants.retrieve(assistant.id)
+            assert time.monotonic() - started < 6, "a locked table stalled the request too long"
+            assert answer.value.status_code == 503 and answer.value.response.headers["retry-after"] == "1"
+            assert "PostgreSQL 55P03" in answer.value.message
+        assert client.beta.assistants.retrieve(assistant.id).name == "before"
+
+
+def test_a_shared_files_dir_keeps_another_servers_fresh_partial_upload(tmp_path: Path) -> None:
+    root = tmp_path / "shared"
+    root.mkdir()
+    fresh, stale = root / "file-a.part", root / "file-b.part"
+    fresh.write_bytes(b"being written")
+    stale.write_bytes(b"left by a killed server")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    FileDir(root, shared=True)
+    assert fresh.exists() and not stale.exists()
+    FileDir(root)  # a data dir's own files dir: only its server writes there
+    assert not fresh.exists()
 
 
 def _owned_database(pg_cluster: Cluster, name: str) -> tuple[str, str]:

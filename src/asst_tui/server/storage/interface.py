@@ -1,8 +1,8 @@
 """The storage interface every layer above uses: API objects, file_search's chunk index, file bytes.
 
 It speaks of the domain, never of SQL: objects by kind, parent and id; pages of a list endpoint; chunks of
-(vector store, file) pairs; the bytes of a file id. SQLite implements it (`sqlite.open_sqlite`); another
-database implements the same protocols. Every method that may reach a database is a coroutine.
+(vector store, file) pairs; the bytes of a file id. SQLite implements it (`sqlite.open_sqlite`), and so does
+PostgreSQL (`postgres.open_postgres`). Every method that may reach a database is a coroutine.
 
 Every object belongs to one project (the one whose server key created it; `core.projects.DEFAULT_PROJECT`
 without keys and for objects stored before projects existed). The project is kept beside the object, never

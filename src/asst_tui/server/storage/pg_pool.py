@@ -3,6 +3,8 @@
 The store is built before the event loop runs (the server checks the database and migrates it while it
 starts, synchronously), so the pool itself opens at the first call, inside the loop that serves.
 Connections are in autocommit; a call that needs several statements at once takes a transaction.
+A statement waits at most LOCK_TIMEOUT for a lock another session holds (a migration, a backup, an
+administrator's LOCK TABLE), then fails as busy (a 503 the client may retry), as SQLite's busy timeout.
 The pool checks a connection before lending it (one empty query), so a database that restarted, or a
 connection an administrator terminated, costs a reconnect rather than a failed request. A connection
 that breaks during a call fails that call with a storage error (`pg_errors.py`) and is dropped.
@@ -29,6 +31,7 @@ from .pg_errors import translated
 MIN_CONNECTIONS = 1
 MAX_CONNECTIONS = 10  # per server process; PostgreSQL's default max_connections is 100
 CONNECT_TIMEOUT_S = 5
+LOCK_TIMEOUT = "2s"
 WAIT_TIMEOUT_S = 10.0  # the longest a call waits for a free connection before it fails as busy
 
 P = ParamSpec("P")
@@ -85,6 +88,7 @@ class PgPool:
                     max_size=self._sizes[1],
                     kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
                     check=AsyncConnectionPool.check_connection,
+                    configure=_configure,
                     open=False,
                     name="asst-tui",
                 )
@@ -98,3 +102,8 @@ class PgPool:
             if self._pool is not None:
                 await self._pool.close()
                 self._pool = None
+
+
+async def _configure(conn: psycopg.AsyncConnection[tuple[Any, ...]]) -> None:
+    """Settings of every new connection of the pool."""
+    await conn.execute("SELECT set_config('lock_timeout', %s, false)", (LOCK_TIMEOUT,))
