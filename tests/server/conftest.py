@@ -42,8 +42,16 @@ BOTH_STORES = {  # modules (under tests/server) whose tests run on every store
 _databases = itertools.count(1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test of BOTH_STORES whose subject isn't storage; it runs on SQLite only (CI time)")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "store" in metafunc.fixturenames and metafunc.module.__name__.rpartition(".")[2] in BOTH_STORES:
+    if (
+        "store" in metafunc.fixturenames
+        and metafunc.module.__name__.rpartition(".")[2] in BOTH_STORES
+        and metafunc.definition.get_closest_marker("sqlite_only") is None
+    ):
         metafunc.parametrize("store", STORES, indirect=True, scope="session")
 
 

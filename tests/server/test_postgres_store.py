@@ -7,9 +7,11 @@ Everything runs on the session's real cluster (`pg_cluster`); each test makes it
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -31,7 +33,7 @@ from asst_tui.server.storage.postgres import open_postgres
 from asst_tui.server.storage.sqlite import open_sqlite
 from tests.postgres_cluster import Cluster
 
-from .conftest import MODEL, server_config, sync_client, wait_for_status
+from .conftest import MODEL, async_client, server_config, sync_client, wait_for_status
 
 _names = itertools.count(1)
 
@@ -108,6 +110,29 @@ def test_a_database_from_a_newer_asst_tui_is_refused(database: str, tmp_path: Pa
         open_postgres(database, tmp_path / "files")
 
 
+# ---- one process: the thread lock ----------------------------------------------------------------------
+
+
+async def test_concurrent_run_starts_on_one_thread_start_one_run(database: str, tmp_path: Path, servers: list[EmbeddedServer]) -> None:
+    """Every store call awaits the network here: the check for an active run and the start must still be one step."""
+    servers.append(srv := start_server(server_config(tmp_path / "s", database=database, demo_delay_ms=5)))
+    async with async_client(srv.base_url) as client:
+        assistant = await client.beta.assistants.create(model=MODEL)
+
+        async def start(thread_id: str) -> str:
+            try:
+                await client.beta.threads.runs.create(thread_id=thread_id, assistant_id=assistant.id)
+                return "started"
+            except openai.BadRequestError:
+                return "refused"
+
+        for _ in range(5):
+            thread = await client.beta.threads.create(messages=[{"role": "user", "content": "/lorem 2000"}])
+            outcomes = await asyncio.gather(*(start(thread.id) for _ in range(40)))
+            assert outcomes.count("started") == 1, outcomes.count("started")
+            assert len((await client.beta.threads.runs.list(thread.id)).data) == 1
+
+
 # ---- failures --------------------------------------------------------------------------------------
 
 
@@ -142,6 +167,46 @@ def test_terminated_connections_are_replaced_without_a_failed_request(database: 
         assert terminated, "the server held no connection to terminate"
         assert client.beta.assistants.retrieve(assistant.id).name == "before"
         assert client.beta.assistants.update(assistant.id, name="after").name == "after"
+
+
+@pytest.fixture
+def small_database(pg_cluster: Cluster) -> Iterator[str]:
+    """A database in a tablespace on a 16 MB tmpfs (needs root to mount; skipped elsewhere): its disk can really fill."""
+    name = f"small_{os.getpid()}_{next(_names)}"
+    mount = pg_cluster.socket_dir.parent / name  # under the cluster's own dir: its owner can reach it
+    mount.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"can't mount a small tmpfs here ({result.stderr.strip() or 'not root'})")
+    try:
+        if os.geteuid() == 0:
+            shutil.chown(mount, pg_cluster.user)
+        with psycopg.connect(pg_cluster.dsn(), autocommit=True) as conn:
+            conn.execute(f"CREATE TABLESPACE \"{name}\" LOCATION '{mount}'")
+            conn.execute(f'CREATE DATABASE "{name}" TABLESPACE "{name}"')
+        yield pg_cluster.dsn(name)
+    finally:
+        with psycopg.connect(pg_cluster.dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP TABLESPACE IF EXISTS "{name}"')
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_really_full_disk_answers_507_and_reads_go_on(small_database: str, tmp_path: Path, servers: list[EmbeddedServer]) -> None:
+    servers.append(srv := start_server(server_config(tmp_path / "s", database=small_database)))
+    with sync_client(srv.base_url) as client:
+        kept = client.beta.assistants.create(model=MODEL, name="kept")
+        for _ in range(400):  # each about 190 kB once PostgreSQL has compressed it: the disk fills long before
+            try:
+                client.beta.assistants.create(model=MODEL, instructions=base64.b64encode(os.urandom(190_000)).decode())
+            except openai.APIStatusError as exc:
+                full = exc
+                break
+        else:
+            raise AssertionError("the database's disk never filled")
+        assert full.status_code == 507 and "PostgreSQL 53100" in full.message and "disk is full" in full.message
+        assert full.body is not None and full.body["code"] == "storage_full"  # type: ignore[index]
+        assert client.beta.assistants.retrieve(kept.id).name == "kept"
 
 
 def test_a_table_locked_by_another_session_answers_503_busy_within_seconds(database: str, tmp_path: Path, servers: list[EmbeddedServer]) -> None:
@@ -251,8 +316,9 @@ CORPUS = [
     "Revenue from hardware fell, while subscription revenue in Europe and Asia kept growing.",
     "The service logs rotate daily; old logs are compressed and kept for ninety days.",
     "Penguins live in the southern hemisphere and cannot fly.",
+    "The café on the corner shows naïve paintings.",
 ]
-QUERIES = ["refund policy for hardware", "subscription revenue Europe", "where are the service logs kept", "penguins", "restart the agent"]
+QUERIES = ["refund policy for hardware", "subscription revenue Europe", "where are the service logs kept", "penguins", "restart the agent", "cafe naive"]
 
 
 async def test_postgres_ranks_chunks_as_sqlite_does(database: str, tmp_path: Path) -> None:
@@ -266,7 +332,7 @@ async def test_postgres_ranks_chunks_as_sqlite_does(database: str, tmp_path: Pat
             ranked[name] = [[h.text for h in await storage.chunks.search([q], [("vs_1", "file_a"), ("vs_1", "file_b")], 3)] for q in QUERIES]
             for q in QUERIES:
                 assert all(0 <= h.score <= 1 for h in await storage.chunks.search([q], [("vs_1", "file_a"), ("vs_1", "file_b")], 3))
-        assert [r[0] for r in ranked["postgres"]] == [r[0] for r in ranked["sqlite"]], "the best chunk differs"
+        assert [r[:1] for r in ranked["postgres"]] == [r[:1] for r in ranked["sqlite"]], "the best chunk differs"
         assert [set(r) for r in ranked["postgres"]] == [set(r) for r in ranked["sqlite"]], "the chunks found differ"
     finally:
         for storage in stores.values():

@@ -186,6 +186,7 @@ def test_thread_lock_errors_use_the_hosted_wording(slow: openai.OpenAI) -> None:
 # ---- expiry --------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the sandbox's or the expiry timer's work: the stores play no part
 def test_requires_action_run_expires(make_server: Callable[..., EmbeddedServer]) -> None:
     srv = make_server(run_expiry_seconds=2)
     with sync_client(srv.base_url) as client:
@@ -319,6 +320,7 @@ def test_requires_action_run_past_its_expiry_at_restart_expires(make_server: Cal
 # ---- cancel and delete reach into engine work ---------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the sandbox's or the expiry timer's work: the stores play no part
 def test_cancel_stops_running_code(client: openai.OpenAI, tmp_path: Path) -> None:
     marker = tmp_path / "finished"
     assistant_id, thread_id = _assistant_and_thread(

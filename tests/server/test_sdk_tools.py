@@ -196,6 +196,7 @@ def test_code_interpreter_generated_file_is_annotated(client: openai.OpenAI) -> 
     assert client.files.content(annotations[0].file_path.file_id).read() == b"a,b\n1,2\n"
 
 
+@pytest.mark.sqlite_only  # the sandbox's or the expiry timer's work: the stores play no part
 def test_notebook_state_survives_between_runs(client: openai.OpenAI) -> None:
     assistant = client.beta.assistants.create(model=MODEL, tools=[{"type": "code_interpreter"}])
     thread = client.beta.threads.create()
@@ -231,6 +232,7 @@ def test_thread_and_assistant_files_are_in_the_working_dir(client: openai.OpenAI
     assert _logs(steps) == "AT\n"
 
 
+@pytest.mark.sqlite_only  # the sandbox's or the expiry timer's work: the stores play no part
 def test_sandbox_timeout_and_crash_leave_the_server_up(make_server: Callable[..., EmbeddedServer]) -> None:
     srv = make_server(sandbox_timeout_s=1)
     with sync_client(srv.base_url) as client:
@@ -255,6 +257,7 @@ def test_sandbox_timeout_and_crash_leave_the_server_up(make_server: Callable[...
         assert client.beta.assistants.retrieve(assistant.id).id == assistant.id
 
 
+@pytest.mark.sqlite_only  # the sandbox's or the expiry timer's work: the stores play no part
 def test_no_secret_reaches_the_sandbox(make_server: Callable[..., EmbeddedServer], monkeypatch: pytest.MonkeyPatch) -> None:
     secrets = {
         "OPENAI_API_KEY": "sk-live-should-never-leak-1",

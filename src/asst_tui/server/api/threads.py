@@ -81,7 +81,7 @@ async def create_message(request: Request) -> Response:
     async with runs.thread_guard(thread["id"]):  # no run may start between the check and the insert, in any process
         await runs.check_can_add_message(thread["id"], project(request))
         await store(request).insert("message", message, parent=thread["id"])
-    await vector_stores(request).attach_to_thread(thread, [message])
+        await vector_stores(request).attach_to_thread(thread, [message])
     return JSONResponse(message)
 
 

@@ -13,12 +13,12 @@ PostgreSQL one is `storage.pg_coordination.PgCoordination`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from ..core.run_ref import RunRef
+from .thread_locks import ThreadLocks
 
 
 class Coordination(Protocol):
@@ -59,10 +59,10 @@ class Coordination(Protocol):
 
 
 class LocalCoordination:
-    """One process alone on its storage: asyncio locks per thread, claims and waits in memory."""
+    """One process alone on its storage: asyncio locks per thread (thread_locks.py), claims and waits in memory."""
 
     def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # thread id -> (its lock, how many hold or await it)
+        self._locks = ThreadLocks()
         self._claims: set[str] = set()
         self._waits: dict[str, tuple[RunRef, int]] = {}
         self._on_cancel: Callable[[str], None] = lambda run_id: None
@@ -74,19 +74,8 @@ class LocalCoordination:
     async def stop(self) -> None:
         """Nothing to leave."""
 
-    @contextlib.asynccontextmanager
-    async def thread_guard(self, thread_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(thread_id) or (asyncio.Lock(), 0)
-        self._locks[thread_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[thread_id]
-            if users == 1:
-                del self._locks[thread_id]
-            else:
-                self._locks[thread_id] = (lock, users - 1)
+    def thread_guard(self, thread_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._locks.hold(thread_id)
 
     async def claim(self, ref: RunRef) -> None:
         self._claims.add(ref.run_id)

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 from ...protocol import ACTIVE_RUN_STATUSES
 from ..core import objects
 from ..core.errors import bad_request
+from ..core.run_ref import RunRef
 from ..storage.errors import StorageError
 from ..tools.vector_stores import VectorStores
 from .context import RunContext, RunServices
-from ..core.run_ref import RunRef
 from .coordination import Coordination, LocalCoordination
 from .events import EventBus
 from .outcomes import RunFailed, RunIncomplete

@@ -9,10 +9,13 @@ Objects are `json`, not `jsonb`: `json` keeps the text as written, so an answer'
 metadata) come back in the order they were stored, as on SQLite; `->>` reads fields from either.
 Chunks carry a generated `tsvector` under a GIN index, in the `asst_english` configuration: English
 stemming without a stopword list, like the SQLite index's porter tokenizer (stopwords are dropped from
-queries by `search_terms`, not from the index).
+queries by `search_terms`, not from the index), and accents removed first (`unaccent`, a trusted
+extension of PostgreSQL's contrib, as SQLite's `remove_diacritics`) where the server has it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import psycopg
 
@@ -20,8 +23,25 @@ from .errors import NewerDatabase
 
 ADVISORY_LOCK_KEY = 0x61737374_7475  # "asst" "tu": the same key in every asst-tui server
 
-# Step i brings a database from version i to i + 1.
-MIGRATIONS: list[list[str]] = [
+WORD_TOKENS = "asciiword, asciihword, hword_asciipart, word, hword, hword_part"
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+def _search_configuration(conn: Connection) -> None:
+    """`asst_english`: unaccent (when the server can install it) then English stemming, for every kind of word."""
+    conn.execute("CREATE TEXT SEARCH DICTIONARY asst_english_stem (TEMPLATE = snowball, LANGUAGE = english)")
+    conn.execute("CREATE TEXT SEARCH CONFIGURATION asst_english (COPY = english)")
+    try:
+        with conn.transaction():  # a savepoint: without the extension the migration goes on without it
+            conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        dictionaries = "unaccent, asst_english_stem"
+    except psycopg.Error:
+        dictionaries = "asst_english_stem"
+    conn.execute(f"ALTER TEXT SEARCH CONFIGURATION asst_english ALTER MAPPING FOR {WORD_TOKENS} WITH {dictionaries}")  # type: ignore[arg-type]
+
+
+# Step i brings a database from version i to i + 1: SQL statements, or a function of the connection.
+MIGRATIONS: list[list[str | Callable[[Connection], None]]] = [
     [
         """CREATE TABLE objects (
             seq bigserial PRIMARY KEY,
@@ -34,10 +54,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX objects_by_parent ON objects (project, kind, parent, seq)",
         "CREATE INDEX objects_by_kind ON objects (project, kind, seq)",
         "CREATE INDEX objects_children ON objects (parent)",
-        "CREATE TEXT SEARCH DICTIONARY asst_english_stem (TEMPLATE = snowball, LANGUAGE = english)",
-        "CREATE TEXT SEARCH CONFIGURATION asst_english (COPY = english)",
-        "ALTER TEXT SEARCH CONFIGURATION asst_english ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part "
-        "WITH asst_english_stem",
+        _search_configuration,
         """CREATE TABLE chunks (
             id bigserial PRIMARY KEY,
             vector_store_id text NOT NULL,
@@ -60,7 +77,7 @@ MIGRATIONS: list[list[str]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: psycopg.Connection[tuple[object, ...]], shown_url: str) -> int:
+def migrate(conn: Connection, shown_url: str) -> int:
     """Bring the database to SCHEMA_VERSION (all missing steps in one transaction); the version it was at."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
@@ -74,7 +91,10 @@ def migrate(conn: psycopg.Connection[tuple[object, ...]], shown_url: str) -> int
             )
         for step in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[step]:
-                conn.execute(statement)  # type: ignore[arg-type]  # the code's own constants
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)  # type: ignore[arg-type]  # the code's own constants
         if row is None:
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (SCHEMA_VERSION,))
         elif version != SCHEMA_VERSION:
