@@ -24,7 +24,7 @@ import openai
 import psycopg
 import pytest
 
-from asst_tui.server import EmbeddedServer, start_server
+from asst_tui.server import EmbeddedServer, ServerConfig, spawn_server, start_server
 from asst_tui.server.core.projects import DEFAULT_PROJECT
 from asst_tui.server.storage import errors, pg_errors
 from asst_tui.server.storage.file_dir import FileDir
@@ -101,6 +101,17 @@ def test_two_servers_starting_at_once_on_a_new_database_migrate_it_once(database
             made.append(client.beta.assistants.create(model=MODEL).id)
     with sync_client(servers[0].base_url) as client:
         assert set(made) <= {a.id for a in client.beta.assistants.list(limit=100)}
+
+
+def test_a_child_server_gets_its_database_and_files_dir_through_the_pipe(database: str, tmp_path: Path) -> None:
+    server = spawn_server(ServerConfig(data_dir=tmp_path / "data", port=0, database=database, files_dir=tmp_path / "shared"))
+    try:
+        with sync_client(server.base_url) as client:
+            uploaded = client.files.create(file=("notes.txt", b"shared bytes"), purpose="assistants")
+    finally:
+        server.stop()
+    assert (tmp_path / "shared" / uploaded.id).read_bytes() == b"shared bytes"
+    assert _rows(database, "SELECT data->>'filename' FROM objects WHERE id = %s", uploaded.id) == [("notes.txt",)]
 
 
 def test_a_database_from_a_newer_asst_tui_is_refused(database: str, tmp_path: Path) -> None:
