@@ -162,9 +162,13 @@ class RunManager:
         try:
             async with self._coord.thread_guard(queued["thread_id"]):
                 run = await services.store.get("run", run_id)
-                if run is None or run["status"] != "queued":
-                    return  # cancelled before it started
+                if run is None or run["status"] not in ("queued", "cancelling"):
+                    return
                 ctx = RunContext(services, run)
+                if run["status"] == "cancelling":  # asked before it started (from another process: no task to cancel)
+                    self._ending.add(run_id)
+                    await self._end_now(ctx, "cancelled")
+                    return
                 if run["started_at"] is None:
                     run["started_at"] = objects.now()
                 run["status"] = "in_progress"
@@ -192,6 +196,7 @@ class RunManager:
             await self._end(ctx, "failed", last_error={"code": "server_error", "message": "The server hit an internal error while running the engine; see the server log."})
         finally:
             self._tasks.pop(run_id, None)
+            self._ending.discard(run_id)
             if run_id not in self._unsaved:
                 await self._release(run_id)
 
