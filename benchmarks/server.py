@@ -1,4 +1,5 @@
-"""Benchmark 5, the server: SSE events/s for one long demo run, run-creation latency, 20 threads streaming at once.
+"""Benchmark 5, the server: SSE events/s for one long demo run, run-creation latency, 20 threads streaming at once
+(and 5b, several processes: benchmarks/server_processes.py).
 
     python benchmarks/server.py [--quick]      (or python -m benchmarks --only server)
 
@@ -94,7 +95,10 @@ async def measure(quick: bool) -> Table:
 
 
 def tables(quick: bool) -> list[Table]:
-    return [asyncio.run(measure(quick))]
+    """5, then 5b (benchmarks/server_processes.py: two processes on PostgreSQL beside one on SQLite)."""
+    from benchmarks import server_processes
+
+    return [asyncio.run(measure(quick)), *server_processes.tables(quick)]
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from .api.http_app import http_app
 from .config import ServerConfig
 from .lock import lock_data_dir
 from .runs.engines import make_engine
+from .runs.coordination import Coordination, LocalCoordination
 from .runs.manager import RunManager
 from .storage.interface import Storage
 from .storage.postgres import open_postgres
@@ -54,7 +55,7 @@ class ServerState:
         self.sandbox.reap_leftovers()  # workers a server that died left running: the data dir is ours now
         self.ingester = Ingester(self.storage.chunks, self.files)
         self.file_expiry = FileExpiry(self.objects, self.files, self.ingester)
-        self.runs = RunManager(self.objects, self.files, make_engine(config), self.sandbox, self.ingester, config)
+        self.runs = RunManager(self.objects, self.files, make_engine(config), self.sandbox, self.ingester, config, coordination(config))
 
 
 def open_storage(config: ServerConfig) -> Storage:
@@ -62,6 +63,15 @@ def open_storage(config: ServerConfig) -> Storage:
     if config.database is not None:
         return open_postgres(config.database, config.files_path)
     return open_sqlite(config.data_dir, config.files_path)
+
+
+def coordination(config: ServerConfig) -> Coordination:
+    """How this process agrees on runs with the others on its storage: none can share SQLite's data dir."""
+    if config.database is None:
+        return LocalCoordination()
+    from .storage.pg_coordination import PgCoordination  # psycopg is an optional dependency
+
+    return PgCoordination(config.database)
 
 
 def build_app(state: ServerState) -> ASGIApp:
@@ -80,6 +90,7 @@ def build_app(state: ServerState) -> ASGIApp:
             await state.runs.shutdown()
             await state.ingester.shutdown()
             await state.sandbox.close()
+            await state.runs.close()
             await state.storage.close()
             state.data_lock.close()
 

@@ -66,8 +66,9 @@ async def create_run(request: Request) -> Response:
             raise bad_request(f"Invalid 'additional_messages[{i}]': expected an object.", param=f"additional_messages[{i}]", code="invalid_type")
         messages.append(await new_message(request, thread["id"], item, f"additional_messages[{i}]"))
     run = await _build_run(request, thread["id"], params)
-    async with services(request).runs.thread_locks.hold(thread["id"]):
-        await services(request).runs.check_can_start_run(thread["id"], project(request))
+    runs = services(request).runs
+    async with runs.thread_guard(thread["id"]):  # no other run may start, nor message be added, in any process
+        await runs.check_can_start_run(thread["id"], project(request))
         for message in messages:
             await store(request).insert("message", message, parent=thread["id"])
         await vector_stores(request).attach_to_thread(thread, messages)

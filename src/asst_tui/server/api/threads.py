@@ -77,8 +77,9 @@ async def create_message(request: Request) -> Response:
     thread = await get_or_404(request, "thread", request.path_params["thread_id"])
     body = v.parse_json_object(await request.body())
     message = await new_message(request, thread["id"], body)
-    async with services(request).runs.thread_locks.hold(thread["id"]):
-        await services(request).runs.check_can_add_message(thread["id"], project(request))
+    runs = services(request).runs
+    async with runs.thread_guard(thread["id"]):  # no run may start between the check and the insert, in any process
+        await runs.check_can_add_message(thread["id"], project(request))
         await store(request).insert("message", message, parent=thread["id"])
         await vector_stores(request).attach_to_thread(thread, [message])
     return JSONResponse(message)

@@ -67,6 +67,12 @@ MIGRATIONS: list[list[str | Callable[[Connection], None]]] = [
         "CREATE INDEX chunks_by_store ON chunks (vector_store_id)",
         "CREATE INDEX chunks_terms ON chunks USING gin (terms)",
     ],
+    [  # run coordination between server processes (pg_coordination.py)
+        "CREATE SEQUENCE process_keys AS integer",
+        "CREATE TABLE run_claims (run_id text PRIMARY KEY, thread_id text NOT NULL, project text NOT NULL, process integer NOT NULL)",
+        "CREATE TABLE run_waits (run_id text PRIMARY KEY, thread_id text NOT NULL, project text NOT NULL, expires_at bigint NOT NULL)",
+        "CREATE INDEX run_waits_by_expiry ON run_waits (expires_at)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
