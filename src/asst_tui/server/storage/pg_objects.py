@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.storable import storable_json
 from .interface import Fields
+from .page_query import page_bounds, page_of
 from .pg_pool import PgPool, uninterrupted
 
 
@@ -136,26 +137,12 @@ class PgObjectStore:
             field_clauses, field_args = _field_clauses(where)
             clauses += field_clauses
             args += field_args
-        desc = order == "desc"
-        reverse = False
-        for cursor, is_after in ((after, True), (before, False)):
-            if cursor is None:
-                continue
-            seq = await self._seq(cursor)
-            if seq is None:
-                continue
-            newer = (is_after and not desc) or (not is_after and desc)
-            clauses.append("seq > %s" if newer else "seq < %s")
-            args.append(seq)
-            if not is_after and after is None:
-                reverse = True
-        ascending = (not desc) != reverse
-        sql = f"SELECT data::text FROM objects WHERE {' AND '.join(clauses)} ORDER BY seq {'ASC' if ascending else 'DESC'} LIMIT %s"
-        rows = await self._rows(sql, [*args, limit + 1])
-        items = [json.loads(r[0]) for r in rows[:limit]]
-        if reverse:
-            items.reverse()
-        return items, len(rows) > limit
+        after_seq = await self._seq(after) if after is not None else None
+        before_seq = await self._seq(before) if before is not None else None
+        bounds = page_bounds(order == "desc", after_seq, before_seq, after_given=after is not None, mark="%s")
+        sql = f"SELECT data::text FROM objects WHERE {' AND '.join(clauses + bounds.clauses)} ORDER BY seq {'ASC' if bounds.ascending else 'DESC'} LIMIT %s"
+        rows = await self._rows(sql, [*args, *bounds.args, limit + 1])
+        return page_of(rows, limit, bounds.reverse)
 
     async def _seq(self, object_id: str) -> int | None:
         rows = await self._rows("SELECT seq FROM objects WHERE id = %s AND project = %s", (object_id, self.project))

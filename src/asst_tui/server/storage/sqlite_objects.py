@@ -21,6 +21,7 @@ from ..core.projects import DEFAULT_PROJECT
 from ..core.storable import first_unstorable, storable_json
 from .errors import NewerDatabase
 from .interface import Fields
+from .page_query import page_bounds, page_of
 from .sqlite_errors import translated
 
 BUSY_TIMEOUT_S = 0.5  # calls run inline: a database locked by another program stalls the server at most this long
@@ -199,27 +200,13 @@ class SqliteObjectStore:
             field_clauses, field_args = _field_clauses(where)
             clauses += field_clauses
             args += field_args
-        desc = order == "desc"
-        reverse = False
-        for cursor, is_after in ((after, True), (before, False)):
-            if cursor is None:
-                continue
-            seq = self._seq(cursor)
-            if seq is None:
-                continue
-            newer = (is_after and not desc) or (not is_after and desc)
-            clauses.append("seq > ?" if newer else "seq < ?")
-            args.append(seq)
-            if not is_after and after is None:
-                reverse = True
-        ascending = (not desc) != reverse
-        sql = f"SELECT data FROM objects WHERE {' AND '.join(clauses)} ORDER BY seq {'ASC' if ascending else 'DESC'} LIMIT ?"
+        after_seq = self._seq(after) if after is not None else None
+        before_seq = self._seq(before) if before is not None else None
+        bounds = page_bounds(order == "desc", after_seq, before_seq, after_given=after is not None, mark="?")
+        sql = f"SELECT data FROM objects WHERE {' AND '.join(clauses + bounds.clauses)} ORDER BY seq {'ASC' if bounds.ascending else 'DESC'} LIMIT ?"
         with self._lock, translated():
-            rows = self._db.execute(sql, (*args, limit + 1)).fetchall()
-        items = [json.loads(r[0]) for r in rows[:limit]]
-        if reverse:
-            items.reverse()
-        return items, len(rows) > limit
+            rows = self._db.execute(sql, (*args, *bounds.args, limit + 1)).fetchall()
+        return page_of(rows, limit, bounds.reverse)
 
     def _seq(self, object_id: str) -> int | None:
         with self._lock, translated():
