@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,15 @@ class Ingester:
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="asst-tui-ingest")
         self._slots = asyncio.Semaphore(WORKERS)  # so a file's time limit starts when its extraction does
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._row_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def row_lock(self, key: str) -> asyncio.Lock:
+        """Held while a vector-store file's row is read and written back, so an ingest's end is never overwritten
+        by a stale copy (a batch re-adding a file while it is indexed: on PostgreSQL the two writes interleave)."""
+        lock = self._row_locks.get(key)
+        if lock is None:
+            lock = self._row_locks[key] = asyncio.Lock()
+        return lock
 
     def submit(self, store: ObjectStore, vector_store_id: str, file_id: str) -> None:
         """Ingest a file of a vector store of the project `store` belongs to."""
@@ -111,10 +121,11 @@ class Ingester:
                 if await self._row(store, vector_store_id, file_id) is None:
                     return
                 await self.index.replace(vector_store_id, file_id, chunks)
-            if (row := await self._row(store, vector_store_id, file_id)) is None:  # cancelled or deleted meanwhile
-                await self.index.remove(vector_store_id, file_id)
-                return
-            await self._finish(store, row, "completed", None, usage_bytes=size)
+            async with self.row_lock(key):
+                if (row := await self._row(store, vector_store_id, file_id)) is None:  # cancelled or deleted meanwhile
+                    await self.index.remove(vector_store_id, file_id)
+                    return
+                await self._finish(store, row, "completed", None, usage_bytes=size)
         except ExtractError as exc:
             await self._fail(store, vector_store_id, file_id, exc.code, exc.message)
         except asyncio.TimeoutError:
@@ -127,9 +138,10 @@ class Ingester:
                 del self._tasks[key]
 
     async def _fail(self, store: ObjectStore, vector_store_id: str, file_id: str, code: str, message: str) -> None:
-        row = await self._row(store, vector_store_id, file_id)
-        if row is not None:
-            await self._finish(store, row, "failed", {"code": code, "message": message})
+        async with self.row_lock(file_key(vector_store_id, file_id)):
+            row = await self._row(store, vector_store_id, file_id)
+            if row is not None:
+                await self._finish(store, row, "failed", {"code": code, "message": message})
 
     @staticmethod
     async def _finish(store: ObjectStore, row: dict[str, Any], status: str, error: dict[str, str] | None, usage_bytes: int = 0) -> None:

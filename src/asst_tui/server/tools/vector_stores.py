@@ -115,13 +115,14 @@ class VectorStores:
         """Add a file (ingested in the background); one already there and not failed is kept as it is."""
         strategy = strategy or default_strategy()
         key = file_key(vs["id"], file_id)
-        existing = await self.store.get(FILE_KIND, key)
-        if existing is not None and existing["status"] in ("in_progress", "completed") and existing["chunking_strategy"] == strategy:
-            if batch_id is not None:
-                existing["_batch_id"] = batch_id
-            if attributes is not None:
-                existing["attributes"] = attributes
-            return await self.store.put(existing, key=key)
+        async with self.ingester.row_lock(key):
+            existing = await self.store.get(FILE_KIND, key)
+            if existing is not None and existing["status"] in ("in_progress", "completed") and existing["chunking_strategy"] == strategy:
+                if batch_id is not None:
+                    existing["_batch_id"] = batch_id
+                if attributes is not None:
+                    existing["attributes"] = attributes
+                return await self.store.put(existing, key=key)
         row: dict[str, Any] = {
             "id": file_id, "object": FILE_KIND, "usage_bytes": 0, "created_at": now(), "vector_store_id": vs["id"],
             "status": "in_progress", "last_error": None, "chunking_strategy": strategy, "attributes": attributes or {},
