@@ -48,10 +48,10 @@ def in_pty(kind: str, words: int) -> dict[str, float]:
     return result
 
 
-def one_round(words: int) -> dict[str, dict[str, float]]:
-    """Every variant once, each in a fresh process and ASST_TUI_HOME."""
+def one_round(words: int, baseline: bool) -> dict[str, dict[str, float]]:
+    """Every variant once (the baseline view's only with `baseline`), each in a fresh process and ASST_TUI_HOME."""
     results: dict[str, dict[str, float]] = {"floor": run_isolated("stream_scenarios:floor", words)}
-    for kind, label in (("asst", "asst-tui"), ("baseline", "baseline")):
+    for kind, label in (("asst", "asst-tui"), ("baseline", "baseline"))[:2 if baseline else 1]:
         results[f"{label} headless"] = run_isolated("streaming:headless", kind, words)
         with bench_home():
             results[f"{label} pty"] = in_pty(kind, words)
@@ -119,10 +119,10 @@ def run(quick: bool) -> list[Table]:
 def by_reply(quick: bool) -> Table:
     """Benchmark 1: asst-tui, the raw SDK and the baseline view on one reply, headless and in a pty."""
     words, rounds = (5_000, 1) if quick else (20_000, 3)
-    runs = [one_round(words) for _ in range(rounds)]
+    runs = [one_round(words, baseline=not index) for index in range(rounds)]  # the baseline view: ~2 min a run, once
     table = Table("streaming", f"1. Streaming render throughput: /lorem {words:,} at zero delay, {rounds} round(s)")
     for variant in VARIANTS:
-        got = [r[variant] for r in runs]
+        got = [r[variant] for r in runs if variant in r]
         table.add(f"{variant}: deltas/s absorbed", [g["absorbed_rate"] for g in got], "deltas/s")
         table.add(f"{variant}: deltas/s read", [g["read_rate"] for g in got], "deltas/s")
         if variant == "floor":
@@ -135,7 +135,8 @@ def by_reply(quick: bool) -> Table:
         if variant.endswith("pty"):
             table.add(f"{variant}: bytes written to the terminal", [g["terminal_mb"] for g in got], "MB")
     judge(table, runs)
-    table.notes.append(f"{runs[0]['floor']['deltas']:,} deltas per run. " + " ".join(DEFINITIONS.split()))
+    table.notes.append(f"{runs[0]['floor']['deltas']:,} deltas per run. The baseline view runs in the first round only "
+                       "(a reference, not a target: a full run of it takes minutes). " + " ".join(DEFINITIONS.split()))
     return table
 
 
@@ -148,7 +149,8 @@ def judge(table: Table, runs: list[dict[str, dict[str, Any]]]) -> None:
     for mode in ("headless", "pty"):
         ours = [r[f"asst-tui {mode}"] for r in runs]
         floor_ratio = median([r[f"asst-tui {mode}"]["absorbed_rate"] / r["floor"]["absorbed_rate"] for r in runs]) * 100
-        base_ratio = median([r[f"asst-tui {mode}"]["absorbed_rate"] / r[f"baseline {mode}"]["absorbed_rate"] for r in runs])
+        base_ratio = median([r[f"asst-tui {mode}"]["absorbed_rate"] / r[f"baseline {mode}"]["absorbed_rate"]
+                             for r in runs if f"baseline {mode}" in r])
         table.check(f"{mode}: asst-tui rate, % of the raw SDK's", floor_ratio, ">= 90 %", floor_ratio >= 90)
         gap = median([o["gap_p95_ms"] for o in ours])
         table.check(f"{mode}: frame gap p95, ms", gap, "<= 50 ms", gap <= 50)

@@ -111,6 +111,7 @@ class ChatView(StreamedText, FindHighlights, MessageCursor, PaintedLines, FileRo
         self._idle_scheduled = False
         self._code_theme = "monokai"
         self._row_styles: dict[tuple[str, str], RowStyles] = {}
+        self._strips: dict[int, tuple] = {}  # line -> (what it was painted from..., the strip): see PaintedLines
         self._placed: list[Entry] = []  # entries whose file widgets are mounted
         self._painting: tuple[int, int] | None = None  # while a frame is painted: the width and the first line shown
 

@@ -22,6 +22,7 @@ from .chat_message import ROLE_LABELS, stamp
 
 BAR = "▌"  # Textual's "outer" left border
 BODY_INSET = 3  # the bar and a cell of padding on the left, one on the right
+KEPT_STRIPS = 512  # painted lines kept for the next frame (a few screens); more and the cache starts again
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,12 @@ def line_text(line: Line | None) -> str:
 
 
 class PaintedLines:
-    """Needs ChatView's _list, _budget, _render, _viewport, _top_pad, _painting, _row_styles and _code_theme."""
+    """Needs ChatView's _list, _budget, _render, _viewport, _top_pad, _painting, _row_styles, _strips and _code_theme.
+
+    A painted line is kept (`_strips`, by the pane's line number) with what it was made from: the next
+    frame reuses it while that line still shows the same rendered text in the same styles and width, so a
+    frame that scrolls (the view following a streamed reply) builds only the lines that are new.
+    """
 
     def _styles(self, entry: Entry) -> RowStyles:
         key = (entry.role, entry.severity)
@@ -130,15 +136,29 @@ class PaintedLines:
         kind, value = entry.line(line - self._list.top(position), self._render)
         selection = self.text_selection
         span = selection.get_span(line) if selection is not None else None
-        selected = self.screen.get_component_rich_style("screen--selection") if span is not None else None
         styles = self._styles(entry)
+        label = (ROLE_LABELS.get(entry.role, entry.role), stamp(entry)) if kind == ROLE else None
+        made_of = (width, kind, label)
+        kept = self._strips.get(line) if span is None else None
+        if kept is not None and kept[0] is value and kept[1] is styles and kept[2] == made_of:
+            return kept[3]
+        strip = self._paint(kind, value, styles, label, width, line, span)
+        if span is None:
+            if len(self._strips) >= KEPT_STRIPS:
+                self._strips.clear()
+            self._strips[line] = (value, styles, made_of, strip)
+        return strip
+
+    def _paint(self, kind: str, value: object, styles: RowStyles, label: tuple[str, str] | None, width: int,
+               line: int, span: tuple[int, int] | None) -> Strip:
+        selected = self.screen.get_component_rich_style("screen--selection") if span is not None else None
         if kind == ROLE:
-            return role_strip(styles, ROLE_LABELS.get(entry.role, entry.role), stamp(entry), width, line, span, selected)
+            return role_strip(styles, *label, width, line, span, selected)
         if kind == BODY:
             return body_strip(styles, value, width, line, span, selected)
         if kind == GAP:
             return body_strip(styles, None, width, line, None, None)
-        return blank_strip(self.rich_style, width, line)
+        return blank_strip(styles.base, width, line)
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text: what the selected lines show (messages' text as rendered, role lines included)."""
