@@ -6,6 +6,7 @@ from rich.color import Color
 from textual.app import App, ComposeResult
 
 from asst_tui.server.runs.engines.lorem import lorem_markdown
+from asst_tui.tui.textual_compat import after_each_frame, paint_now
 from asst_tui.tui.widgets import chat as chat_module
 from asst_tui.tui.widgets.chat import ChatView
 from asst_tui.tui.widgets.chat_entry import Entry
@@ -46,6 +47,19 @@ async def test_deltas_are_coalesced_per_frame(monkeypatch) -> None:
         assert len(appends) == 1
         assert chat.last_reply().split() == [f"w{number}" for number in range(2000)]
         assert "w1999" in screen_text(app)  # followed to the end
+
+
+async def test_paint_now_paints_before_it_returns() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 30)) as pilot:
+        chat = app.query_one(ChatView)
+        await chat.add_message("assistant", "Hello")
+        await pilot.pause(0.1)
+        painted: list[str] = []
+        after_each_frame(app, lambda screen: painted.append(screen_text(app)))
+        chat.refresh()
+        paint_now(chat)
+        assert painted and "Hello" in painted[0]  # not left to the screen's next update tick
 
 
 async def test_each_block_is_rendered_once_however_often_it_is_painted(monkeypatch) -> None:

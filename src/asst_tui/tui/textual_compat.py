@@ -1,8 +1,8 @@
 """Every use of a private Textual internal, in one place, each with what it works around upstream.
 
 Tested with textual 8.2.x (the range pyproject.toml pins): a Textual upgrade checks this module
-first. The app itself uses none; the tests and benchmarks use these, for what Textual offers no
-public way to do. One use stays outside: benchmarks/startup_probe.py wraps App._display itself,
+first. The app uses one (`paint_now`); the tests and benchmarks use the rest, for what Textual offers
+no public way to do. One use stays outside: benchmarks/startup_probe.py wraps App._display itself,
 because it must import nothing of asst-tui before the app does (that is what it measures).
 """
 
@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.widget import Widget
     from textual.events import Event
     from textual.notifications import Notification
     from textual.screen import Screen
 
-__all__ = ["after_each_frame", "key_events", "notifications"]
+__all__ = ["after_each_frame", "key_events", "notifications", "paint_now"]
 
 
 def key_events(data: str) -> list[Event]:
@@ -55,3 +56,18 @@ def after_each_frame(app: App[Any], on_frame: Callable[[Screen[Any]], None]) -> 
 
     app._display = display  # type: ignore[method-assign]
 
+
+
+def paint_now(*widgets: Widget) -> None:
+    """Paint what `widgets` refreshed now, in this turn of the loop, rather than at the screen's next update tick.
+
+    No upstream issue: Textual paints from the screen's private update timer, on a grid of 1/TEXTUAL_FPS
+    (16.7 ms), after the refresh has gone widget -> screen as messages; a frame made between two ticks
+    waits for the next one, so frames paced at 33 ms landed 33 or 50 ms apart. Nothing public paints on
+    demand. The refresh's own messages still arrive later and find nothing left to paint.
+    """
+    screen = widgets[0].screen
+    if not screen.is_current:
+        return
+    screen._dirty_widgets.update(widgets)
+    screen._on_timer_update()

@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import time
 
+from ..textual_compat import paint_now
+
 FRAME_SECONDS = 1 / 30  # streamed text reaches the screen at most this often
 WAIT_PER_COST = 1  # between streamed frames, at least as long as the last flush took: the reader and keys get their share
+# The next flush comes FRAME_SECONDS after this one began, and at least WAIT_PER_COST times its cost after it was shown.
+# `cost` is the flush's own wall time (rendering what came into view), not the paint's or the stream reader's turns:
+# counting those made every wait as long as a frame again. The floor leaves the reader and the keyboard their share of
+# the loop when a frame is dear (a huge code block being streamed); it is wall-clock time, so on a loaded machine,
+# where the flush takes longer too, the reader keeps its share.
 
 
 class StreamedText:
@@ -31,29 +38,19 @@ class StreamedText:
             self.set_timer(FRAME_SECONDS, self._flush_frame)
 
     def _flush_frame(self, deferred: bool = False) -> None:
+        if not self._pending:  # the stream paused or ended: what streamed past the view is rendered now
+            self._flush_scheduled = False
+            self._want_idle()
+            return
         if not deferred and self._input_since(self._shown_at):
             self.call_after_refresh(self._flush_frame, True)  # the key's repaint first, without this frame's work in it
             return
         started = time.perf_counter()
         self._flush_once()
-        self.call_after_refresh(self._frame_shown, started, time.perf_counter() - started)
-
-    def _frame_shown(self, started: float, cost: float) -> None:
-        """The next flush comes FRAME_SECONDS after this one began, and at least WAIT_PER_COST times its cost after it was shown.
-
-        `cost` is how long the flush itself took (rendering what came into view), not the stream reader's
-        turns before the frame was painted: counting those made every wait as long as a frame again, and
-        a frame every ~70 ms on a quiet machine. The floor leaves the reader and the keyboard their share
-        of the loop when a frame is dear (a huge code block being streamed); it is wall-clock time, so on
-        a loaded machine, where the flush takes longer too, the reader keeps its share.
-        """
+        cost = time.perf_counter() - started
+        paint_now(self, self.vertical_scrollbar)  # shown now, not at the screen's next update tick
         self._shown_at = time.monotonic()
-        if self._pending:
-            elapsed = time.perf_counter() - started
-            self.set_timer(max(FRAME_SECONDS - elapsed, WAIT_PER_COST * cost), self._flush_frame)
-        else:
-            self._flush_scheduled = False
-            self._want_idle()  # what streamed past the view is rendered now
+        self.set_timer(max(FRAME_SECONDS - (time.perf_counter() - started), WAIT_PER_COST * cost), self._flush_frame)
 
     def _input_since(self, moment: float) -> bool:
         """Whether an input event (a key, say) came after `moment` (monotonic); the app's GC policy notes each one."""
