@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from asst_tui.tui.textual_compat import key_events
+from textual import events
+
+from asst_tui.tui.textual_compat import after_each_frame, key_events
 
 from .helpers import SIZE, make_app, ready, run_done
 
@@ -45,3 +47,17 @@ async def test_the_prompt_gets_the_focus_when_nothing_has_it(home):
         await pilot.press("f1", "escape")  # the main screen is shown again with nothing focused
         await pilot.pause()
         assert app.focused is app.prompt
+
+
+async def test_a_typed_character_is_painted_before_its_key_is_handled(home):
+    """The character is on the screen when the prompt's key handler returns, not at the screen's next update tick
+    (while a reply streams, the loop is busy and that tick comes late)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.prompt.focus()
+        await pilot.pause()
+        shown: list[str] = []
+        after_each_frame(app, lambda screen: shown.append(app.prompt.text))
+        await app.prompt._on_key(events.Key("x", "x"))
+        assert shown == ["x"]

@@ -8,6 +8,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from ..prompt_history import PromptHistory
+from ..textual_compat import paint_now
 
 NEWLINE_KEYS = frozenset({"ctrl+j", "alt+enter", "shift+enter"})
 
@@ -43,7 +44,10 @@ class PromptArea(TextArea):
             event.prevent_default()
             self.insert("\n")
             return
+        before = self.text
         await super()._on_key(event)
+        if self.text != before:  # a typed character is shown now, not at the screen's next update tick
+            paint_now(self)
 
     def _recall(self, key: str) -> bool:
         """↑ in an empty prompt (or on the first line of a recalled one) shows the prompt sent before; ↓ on the
