@@ -80,6 +80,8 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         self._queued: list[str] = []  # messages sent before the backend was ready (RunActions)
         self._panel_hidden_by_user = False  # Ctrl+B hid the run panel: a code call doesn't reveal it
         self.collector = GcPolicy(self, busy=lambda: self.flow is not None)
+        self._theme_problems: list[tuple[str, str, float | None]] = []  # (text, title, timeout): toasts once mounted
+        self._wanted_theme = self._choose_theme()
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -134,26 +136,36 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
             self.notify(visible(f"Configuration problems: {len(problems)}; F1 lists them all. The first: {problems[0]}"),
                         title="Configuration problems", severity="error", timeout=15, markup=False)
 
-    def _apply_theme(self) -> None:
+    def _choose_theme(self) -> str:
+        """Register the themes and choose one; the app starts in it when that needs no second CSS parse.
+
+        Setting App.theme once running (in on_mount) made Textual parse every stylesheet again with the
+        new theme's colours and restyle every widget, before the first frame. Before the first parse the
+        theme's variables are simply the stylesheet's. A theme of the other darkness than the default
+        is still set in on_mount: Textual's watcher also swaps the ANSI colour filter then.
+        """
         from .themes import register_themes
 
-        for problem in register_themes(self):
-            self.notify(visible(problem), title="Theme skipped", severity="warning", timeout=15, markup=False)
+        self._theme_problems = [(problem, "Theme skipped", 15) for problem in register_themes(self)]
         wanted = self.options.theme or self.config.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-            if self.options.theme and self.options.theme != self.config.theme:
-                try:
-                    set_theme(wanted)
-                except ConfigError as error:
-                    self.notify(visible(str(error)), title="Theme not saved", severity="warning", markup=False)
-        else:
-            self.notify(
-                visible(f"No theme named {wanted!r}; using asst-dark. Ctrl+P → 'theme' lists them."),
-                title="Unknown theme", severity="warning", markup=False,
-            )
-            self.theme = "asst-dark" if "asst-dark" in self.available_themes else "textual-dark"
+        if wanted not in self.available_themes:
+            unknown = f"No theme named {wanted!r}; using asst-dark. Ctrl+P → 'theme' lists them."
+            self._theme_problems.append((unknown, "Unknown theme", None))
+            wanted = "asst-dark" if "asst-dark" in self.available_themes else "textual-dark"
+        theme = self.get_theme(wanted)
+        if theme is not None and theme.dark == self.current_theme.dark:
+            self.set_reactive(App.theme, wanted)
+            self.stylesheet.set_variables(self.get_css_variables())
+            self.add_class(f"-theme-{wanted}", update=False)  # as Textual's watcher names the theme
+        return wanted
+
+    def _apply_theme(self) -> None:
+        for problem, title, timeout in self._theme_problems:
+            self.notify(visible(problem), title=title, severity="warning", timeout=timeout, markup=False)
+        if self.theme != self._wanted_theme:
+            self.theme = self._wanted_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._theme_changed(self.current_theme)  # --theme (or the fallback for an unknown name) is saved
 
     def _theme_changed(self, theme: Any) -> None:
         if theme.name != self.config.theme:
