@@ -16,6 +16,8 @@ LATER = [
     "asst_tui.tui.screens.run_overrides",  # the F7 dialog, and the dataclass it edits
     "rich.syntax",  # Pygments: at the first code block
     "rich.markdown",  # markdown-it: at the first message
+    "asst_tui.tui.widgets.run_panel",  # hidden at the start: mounted after the first frame
+    "asst_tui.tui.widgets.tool_calls",
 ]
 
 

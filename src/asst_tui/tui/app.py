@@ -33,13 +33,15 @@ from .view_actions import ViewActions
 from .widgets.chat import ChatView
 from .widgets.chat_find import FindBar
 from .widgets.prompt import PromptArea
-from .widgets.run_panel import RunPanel
 from .widgets.sidebar import Sidebar
 from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from ..session.connection import Connect, Connection
     from .run_flow import RunFlow
+    from .widgets.run_panel import RunPanel
 
 BINDINGS = keymap.bindings()  # every key of the main screen: keymap.py; [keys] in config.toml overrides them
 
@@ -94,8 +96,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
                 yield chat
                 yield FindBar(chat, id="find")
                 yield PromptArea(id="prompt")
-            yield RunPanel(id="run-panel")
-        yield Footer()
+        yield Footer()  # the run panel, hidden at the start, joins #main after the first frame (run_panel)
 
     @property
     def chat(self) -> ChatView:
@@ -103,7 +104,16 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
 
     @property
     def run_panel(self) -> RunPanel:
-        return self.query_one("#run-panel", RunPanel)
+        """The side panel of the run; start() mounts it after the first frame, or a key that shows it sooner."""
+        main = self.screen_stack[0]
+        if not main.query("#run-panel"):
+            self._mount_run_panel()
+        return main.query_one("#run-panel")
+
+    def _mount_run_panel(self) -> AwaitMount:
+        from .widgets.run_panel import RunPanel
+
+        return self.screen_stack[0].query_one("#main").mount(RunPanel(id="run-panel"))
 
     @property
     def prompt(self) -> PromptArea:
@@ -187,6 +197,8 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         """
         from ..client.errors import BackendError
 
+        if not self.screen_stack[0].query("#run-panel"):
+            await self._mount_run_panel()
         try:
             self.profile = effective_profile(self.config.profile(self.options.profile), self.options.base_url)
         except ConfigError as error:
