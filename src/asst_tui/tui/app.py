@@ -23,7 +23,7 @@ from ..session.choose import choose_assistant, first_thread, new_thread
 from ..session.connection import connect, effective_profile
 from . import keymap
 from .file_actions import FileActions
-from .gc_policy import GcPolicy
+from .gc_policy import GcPolicy, end_startup_hold
 from .key_hold import KeyHold
 from .manage_actions import ManageActions
 from .run_actions import RunActions
@@ -197,6 +197,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         """
         from ..client.errors import BackendError
 
+        end_startup_hold()  # full collections, held by the launcher until the first frame (gc_policy)
         if not self.screen_stack[0].query("#run-panel"):
             await self._mount_run_panel()
         try:
