@@ -18,6 +18,8 @@ LATER = [
     "rich.markdown",  # markdown-it: at the first message
     "asst_tui.tui.widgets.run_panel",  # hidden at the start: mounted after the first frame
     "asst_tui.tui.widgets.tool_calls",
+    "asst_tui.session.connection",  # start() connects and chooses, after the first frame
+    "asst_tui.session.choose",
 ]
 
 

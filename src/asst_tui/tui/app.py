@@ -19,8 +19,6 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
-from ..session.choose import choose_assistant, first_thread, new_thread
-from ..session.connection import connect, effective_profile
 from . import keymap
 from .file_actions import FileActions
 from .gc_policy import GcPolicy, end_startup_hold
@@ -61,7 +59,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         config_problems: Iterable[ConfigProblem] = (),
         options: Namespace | None = None,
         *,
-        connect: Connect = connect,
+        connect: Connect | None = None,
     ) -> None:
         """`connect` gives the backend for the profile (default: start the embedded server when it needs one)."""
         super().__init__()
@@ -196,6 +194,8 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         ready, the GC policy takes over full collections (see gc_policy).
         """
         from ..client.errors import BackendError
+        from ..session.choose import choose_assistant, first_thread
+        from ..session.connection import connect, effective_profile
 
         end_startup_hold()  # full collections, held by the launcher until the first frame (gc_policy)
         if not self.screen_stack[0].query("#run-panel"):
@@ -211,7 +211,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
             self.notify(visible(self.registry.problem), title="Registry", severity="warning", markup=False)
         self.refresh_sidebar()
         try:
-            self.connection = await self._connect(self.profile)
+            self.connection = await (self._connect or connect)(self.profile)
             backend = self.connection.backend
             self.status_line.engine = self.connection.engine_label
             self.status_line.sandbox = self.connection.sandbox_label.partition(" ")[0]  # "isolated" or "process"
@@ -249,6 +249,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
     async def create_thread(self) -> str | None:
         """A new thread on the server, recorded in the registry; None after saying why it failed."""
         from ..client.errors import BackendError
+        from ..session.choose import new_thread
 
         try:
             return await new_thread(
