@@ -97,3 +97,44 @@ async def test_garbage_frozen_after_a_bounded_collection_is_freed_at_the_idle_on
         monkeypatch.setattr(gc_policy, "BOUND", gc_policy.NEVER)
         del cycle
         await wait_for(pilot, lambda: gone() is None, timeout=5, what="the frozen cycle to be collected")
+
+
+async def test_the_launchers_hold_on_full_collections_lasts_until_the_first_frame(home) -> None:
+    """run_tui holds them from before Textual's import: one ran there, before the first frame of every start."""
+    from asst_tui.tui.textual_compat import after_each_frame
+
+    thresholds = gc.get_threshold()
+    gc_policy.hold_for_startup()
+    gc_policy.hold_for_startup()  # a second hold keeps the first one's thresholds
+    at_frames: list[int] = []
+    app = make_app()
+    after_each_frame(app, lambda screen: at_frames.append(gc.get_threshold()[2]))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            assert at_frames[0] == gc_policy.NEVER
+            assert gc.get_threshold()[2] == gc_policy.NEVER  # now the policy's own
+        assert gc.get_threshold() == thresholds  # given back: not the hold's NEVER
+    finally:
+        gc_policy.end_startup_hold()
+        gc.set_threshold(*thresholds)
+
+
+def test_ending_a_hold_that_never_began_changes_nothing() -> None:
+    thresholds = gc.get_threshold()
+    gc_policy.end_startup_hold()
+    assert gc.get_threshold() == thresholds
+
+
+async def test_an_app_that_cannot_connect_ends_the_hold_too(home) -> None:
+    """Offline, the policy never starts: full collections come back after the first frame all the same."""
+    thresholds = gc.get_threshold()
+    gc_policy.hold_for_startup()
+    app = make_app(base_url="http://127.0.0.1:9/v1")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.offline, what="offline")
+            assert gc.get_threshold() == thresholds
+    finally:
+        gc_policy.end_startup_hold()
+        gc.set_threshold(*thresholds)

@@ -37,6 +37,18 @@ def test_builtin_themes_load_and_are_valid(tmp_path: Path) -> None:
     assert builtin_themes_dir() == REPO / "themes"
 
 
+def test_only_the_users_themes_build_their_colour_system_at_load(tmp_path: Path, monkeypatch) -> None:
+    """Built-in ones are checked by the test above, not at every start (~0.5 ms each)."""
+    from textual.design import ColorSystem
+
+    built: list[str] = []
+    original = ColorSystem.generate
+    monkeypatch.setattr(ColorSystem, "generate", lambda self: (built.append(self.primary.hex), original(self))[1])
+    (tmp_path / "good.toml").write_text(GOOD.format(name="mine"), encoding="utf-8")
+    load_themes(tmp_path)
+    assert built == ["#112233"]
+
+
 def test_bad_files_are_reported_and_skipped(tmp_path: Path) -> None:
     (tmp_path / "good.toml").write_text(GOOD.format(name="mine"), encoding="utf-8")
     (tmp_path / "broken.toml").write_text('name = "x"\nprimary = ', encoding="utf-8")

@@ -98,3 +98,18 @@ async def test_theme_option_is_saved(home):
         assert app.theme == "asst-light"
     config, problems = load_config()
     assert config.theme == "asst-light" and not problems
+
+
+async def test_the_app_starts_in_its_theme_with_one_css_parse(home):
+    """The configured theme is the stylesheet's before its first parse: setting it in on_mount parsed it all again."""
+    app = make_app()
+    reparses = []
+    original = app.stylesheet.reparse
+    app.stylesheet.reparse = lambda: (reparses.append(app.theme), original())[1]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.theme == "asst-dark" and app.has_class("-theme-asst-dark", "-dark-mode")
+        assert reparses == []
+        app.theme = "textual-dark"  # a change once running still restyles the app
+        await pilot.pause()
+        assert reparses == ["textual-dark"]

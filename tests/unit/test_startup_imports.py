@@ -16,6 +16,10 @@ LATER = [
     "asst_tui.tui.screens.run_overrides",  # the F7 dialog, and the dataclass it edits
     "rich.syntax",  # Pygments: at the first code block
     "rich.markdown",  # markdown-it: at the first message
+    "asst_tui.tui.widgets.run_panel",  # hidden at the start: mounted after the first frame
+    "asst_tui.tui.widgets.tool_calls",
+    "asst_tui.session.connection",  # start() connects and chooses, after the first frame
+    "asst_tui.session.choose",
 ]
 
 
@@ -28,3 +32,14 @@ def imported_with_the_app(src: Path) -> list[str]:
 
 def test_what_comes_later_is_not_imported_with_the_app() -> None:
     assert imported_with_the_app(SRC) == []
+
+
+def test_choosing_half_blocks_imports_no_widget() -> None:
+    """prepare() runs in a thread while the app's modules load: importing the widget there held the start up."""
+    code = (
+        "import sys; from asst_tui.tui import inline_images; assert inline_images.prepare(); "
+        "assert inline_images.available(); print('asst_tui.tui.widgets.half_block_image' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert done.stdout.strip() == "False"

@@ -19,11 +19,9 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from ..config import Config, ConfigError, ConfigProblem, set_theme
 from ..registry import Registry
-from ..session.choose import choose_assistant, first_thread, new_thread
-from ..session.connection import connect, effective_profile
 from . import keymap
 from .file_actions import FileActions
-from .gc_policy import GcPolicy
+from .gc_policy import GcPolicy, end_startup_hold
 from .key_hold import KeyHold
 from .manage_actions import ManageActions
 from .run_actions import RunActions
@@ -33,13 +31,15 @@ from .view_actions import ViewActions
 from .widgets.chat import ChatView
 from .widgets.chat_find import FindBar
 from .widgets.prompt import PromptArea
-from .widgets.run_panel import RunPanel
 from .widgets.sidebar import Sidebar
 from .widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from ..session.connection import Connect, Connection
     from .run_flow import RunFlow
+    from .widgets.run_panel import RunPanel
 
 BINDINGS = keymap.bindings()  # every key of the main screen: keymap.py; [keys] in config.toml overrides them
 
@@ -59,7 +59,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         config_problems: Iterable[ConfigProblem] = (),
         options: Namespace | None = None,
         *,
-        connect: Connect = connect,
+        connect: Connect | None = None,
     ) -> None:
         """`connect` gives the backend for the profile (default: start the embedded server when it needs one)."""
         super().__init__()
@@ -80,6 +80,8 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         self._queued: list[str] = []  # messages sent before the backend was ready (RunActions)
         self._panel_hidden_by_user = False  # Ctrl+B hid the run panel: a code call doesn't reveal it
         self.collector = GcPolicy(self, busy=lambda: self.flow is not None)
+        self._theme_problems: list[tuple[str, str, float | None]] = []  # (text, title, timeout): toasts once mounted
+        self._wanted_theme = self._choose_theme()
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -92,8 +94,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
                 yield chat
                 yield FindBar(chat, id="find")
                 yield PromptArea(id="prompt")
-            yield RunPanel(id="run-panel")
-        yield Footer()
+        yield Footer()  # the run panel, hidden at the start, joins #main after the first frame (run_panel)
 
     @property
     def chat(self) -> ChatView:
@@ -101,7 +102,16 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
 
     @property
     def run_panel(self) -> RunPanel:
-        return self.query_one("#run-panel", RunPanel)
+        """The side panel of the run; start() mounts it after the first frame, or a key that shows it sooner."""
+        main = self.screen_stack[0]
+        if not main.query("#run-panel"):
+            self._mount_run_panel()
+        return main.query_one("#run-panel")
+
+    def _mount_run_panel(self) -> AwaitMount:
+        from .widgets.run_panel import RunPanel
+
+        return self.screen_stack[0].query_one("#main").mount(RunPanel(id="run-panel"))
 
     @property
     def prompt(self) -> PromptArea:
@@ -134,26 +144,36 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
             self.notify(visible(f"Configuration problems: {len(problems)}; F1 lists them all. The first: {problems[0]}"),
                         title="Configuration problems", severity="error", timeout=15, markup=False)
 
-    def _apply_theme(self) -> None:
+    def _choose_theme(self) -> str:
+        """Register the themes and choose one; the app starts in it when that needs no second CSS parse.
+
+        Setting App.theme once running (in on_mount) made Textual parse every stylesheet again with the
+        new theme's colours and restyle every widget, before the first frame. Before the first parse the
+        theme's variables are simply the stylesheet's. A theme of the other darkness than the default
+        is still set in on_mount: Textual's watcher also swaps the ANSI colour filter then.
+        """
         from .themes import register_themes
 
-        for problem in register_themes(self):
-            self.notify(visible(problem), title="Theme skipped", severity="warning", timeout=15, markup=False)
+        self._theme_problems = [(problem, "Theme skipped", 15) for problem in register_themes(self)]
         wanted = self.options.theme or self.config.theme
-        if wanted in self.available_themes:
-            self.theme = wanted
-            if self.options.theme and self.options.theme != self.config.theme:
-                try:
-                    set_theme(wanted)
-                except ConfigError as error:
-                    self.notify(visible(str(error)), title="Theme not saved", severity="warning", markup=False)
-        else:
-            self.notify(
-                visible(f"No theme named {wanted!r}; using asst-dark. Ctrl+P → 'theme' lists them."),
-                title="Unknown theme", severity="warning", markup=False,
-            )
-            self.theme = "asst-dark" if "asst-dark" in self.available_themes else "textual-dark"
+        if wanted not in self.available_themes:
+            unknown = f"No theme named {wanted!r}; using asst-dark. Ctrl+P → 'theme' lists them."
+            self._theme_problems.append((unknown, "Unknown theme", None))
+            wanted = "asst-dark" if "asst-dark" in self.available_themes else "textual-dark"
+        theme = self.get_theme(wanted)
+        if theme is not None and theme.dark == self.current_theme.dark:
+            self.set_reactive(App.theme, wanted)
+            self.stylesheet.set_variables(self.get_css_variables())
+            self.add_class(f"-theme-{wanted}", update=False)  # as Textual's watcher names the theme
+        return wanted
+
+    def _apply_theme(self) -> None:
+        for problem, title, timeout in self._theme_problems:
+            self.notify(visible(problem), title=title, severity="warning", timeout=timeout, markup=False)
+        if self.theme != self._wanted_theme:
+            self.theme = self._wanted_theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._theme_changed(self.current_theme)  # --theme (or the fallback for an unknown name) is saved
 
     def _theme_changed(self, theme: Any) -> None:
         if theme.name != self.config.theme:
@@ -174,7 +194,12 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
         ready, the GC policy takes over full collections (see gc_policy).
         """
         from ..client.errors import BackendError
+        from ..session.choose import choose_assistant, first_thread
+        from ..session.connection import connect, effective_profile
 
+        end_startup_hold()  # full collections, held by the launcher until the first frame (gc_policy)
+        if not self.screen_stack[0].query("#run-panel"):
+            await self._mount_run_panel()
         try:
             self.profile = effective_profile(self.config.profile(self.options.profile), self.options.base_url)
         except ConfigError as error:
@@ -186,7 +211,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
             self.notify(visible(self.registry.problem), title="Registry", severity="warning", markup=False)
         self.refresh_sidebar()
         try:
-            self.connection = await self._connect(self.profile)
+            self.connection = await (self._connect or connect)(self.profile)
             backend = self.connection.backend
             self.status_line.engine = self.connection.engine_label
             self.status_line.sandbox = self.connection.sandbox_label.partition(" ")[0]  # "isolated" or "process"
@@ -224,6 +249,7 @@ class AsstApp(ThreadActions, RunActions, FileActions, ManageActions, ViewActions
     async def create_thread(self) -> str | None:
         """A new thread on the server, recorded in the registry; None after saying why it failed."""
         from ..client.errors import BackendError
+        from ..session.choose import new_thread
 
         try:
             return await new_thread(

@@ -16,6 +16,10 @@ turned off (the young generations are still collected as usual), and this policy
   once grew the process to 1.8 GB);
 - when no run is going and no input came for IDLE_SECONDS, everything is unfrozen and collected once,
   while nobody waits, and what survives is frozen again: garbage frozen meanwhile goes then.
+
+Before all that, `asst-tui` holds full collections from its first import of Textual to its first frame
+(`hold_for_startup`, `end_startup_hold`): one ran there, walking the freshly imported modules, before the
+first frame of every start (a bare Textual app imports too little to reach it).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from textual.app import App
-from textual.timer import Timer
+if TYPE_CHECKING:  # not imported with the module: the launcher holds collections before Textual is imported
+    from textual.app import App
+    from textual.timer import Timer
 
 IDLE_SECONDS = 3.0  # no run and no input for this long is an idle moment
 INPUT_HELD = 0.5  # input this recent means a key is held (or being typed): no collection unless bound
@@ -34,6 +40,24 @@ BOUND = 10  # generation-1 collections since the last full one (each moves at mo
 BUSY_BOUND = 40  # the same while a run streams or a key is held: then the old generation is frozen instead
 DEFERRED_LIMIT = 25  # frozen batches (each at most ~280,000 objects) before a collection runs even while busy
 NEVER = 1 << 30  # a generation-2 threshold the collector never reaches
+
+_held: tuple[int, int, int] | None = None  # the thresholds hold_for_startup() replaced
+
+
+def hold_for_startup() -> None:
+    """No automatic full collection until end_startup_hold() (the young generations are collected as usual)."""
+    global _held
+    if _held is None:
+        _held = gc.get_threshold()
+        gc.set_threshold(_held[0], _held[1], NEVER)
+
+
+def end_startup_hold() -> None:
+    """Give back the thresholds hold_for_startup() replaced (nothing when it did not run)."""
+    global _held
+    if _held is not None:
+        gc.set_threshold(*_held)
+        _held = None
 
 
 class GcPolicy:
@@ -51,6 +75,7 @@ class GcPolicy:
 
     def start(self) -> None:
         """Freeze what is alive now and take over full collections."""
+        end_startup_hold()
         gc.freeze()
         self._thresholds = gc.get_threshold()
         young, middle, _ = self._thresholds

@@ -13,6 +13,7 @@ import asyncio
 import importlib.util
 import io
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -30,7 +31,7 @@ MAX_COLUMNS = 240  # and this many cells wide, before the pane's own width limit
 MAX_PIXELS = 40_000_000  # larger images are not decoded at all
 CACHE_BYTES = 32 * 1024 * 1024  # image files kept in memory, so a thread opened again draws at once
 
-_image_widget: type[Widget] | None = None
+_image_widget: Callable[[Any], Widget] | None = None  # makes the widget that draws a decoded image
 _cell_pixels = terminal_graphics.DEFAULT_CELL_PIXELS
 
 
@@ -48,10 +49,15 @@ def prepare() -> bool:
         else:
             _image_widget = Image
             return True
+    _image_widget = _half_blocks
+    return True
+
+
+def _half_blocks(image: Any) -> Widget:
+    """Imported at the first image: prepare() runs while the app's modules load, and importing there held them up."""
     from .widgets.half_block_image import HalfBlockImage
 
-    _image_widget = HalfBlockImage
-    return True
+    return HalfBlockImage(image)
 
 
 def available() -> bool:

@@ -17,7 +17,9 @@ def run_tui(options: Namespace) -> int:
         print(f"transcripts: {paths.transcripts_dir()} (unless transcripts_dir is set)")
         return 0
     from ..config import load_config
+    from .gc_policy import hold_for_startup
 
+    hold_for_startup()  # AsstApp.start() ends it, after the first frame
     config, problems = load_config()
     preparing = _prepare_images() if config.inline_images else None
     from .app import AsstApp

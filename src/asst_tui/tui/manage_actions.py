@@ -8,7 +8,6 @@ from typing import Any
 from textual import work
 from textual.actions import SkipAction
 
-from ..session.choose import remember_assistant
 from .run_overrides import RunOverrides
 from .text import visible
 
@@ -100,5 +99,7 @@ class ManageActions:
             empty="This backend has no assistant yet: Shift+F4 (or the palette) makes one."))
         assistant = next((a for a in assistants if a["id"] == chosen), None)
         if assistant:
+            from ..session.choose import remember_assistant
+
             remember_assistant(self.registry, self.identity, assistant)
             self.use_assistant(assistant)

@@ -46,8 +46,12 @@ def builtin_themes_dir() -> Path:
     return package_dir.parents[1] / "themes"
 
 
-def theme_from_dict(data: dict[str, Any]) -> Theme:
-    """Validate parsed TOML and build the Theme; raises ThemeFileError."""
+def theme_from_dict(data: dict[str, Any], generate: bool = True) -> Theme:
+    """Validate parsed TOML and build the Theme; raises ThemeFileError.
+
+    `generate`: also build its colour system once, as Textual does when the theme is used (a built-in
+    theme skips it at every start: tests/tui/test_themes.py builds each one's).
+    """
     unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
         raise ThemeFileError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KNOWN_KEYS))})")
@@ -67,6 +71,8 @@ def theme_from_dict(data: dict[str, Any]) -> Theme:
     if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
         raise ThemeFileError('"variables" must be a table of strings')
     theme = Theme(name=name, dark=dark, variables=dict(variables), **colors)
+    if not generate:
+        return theme
     try:
         theme.to_color_system().generate()
     except (ColorParseError, ValueError) as error:
@@ -84,7 +90,7 @@ def _color(key: str, value: Any) -> str:
     return value
 
 
-def load_theme_file(path: Path) -> Theme:
+def load_theme_file(path: Path, generate: bool = True) -> Theme:
     """Read one theme file; raises ThemeFileError with what is wrong."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -94,15 +100,15 @@ def load_theme_file(path: Path) -> Theme:
         raise ThemeFileError("the file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ThemeFileError(f"invalid TOML: {error}") from None
-    return theme_from_dict(data)
+    return theme_from_dict(data, generate)
 
 
-def _load_dir(directory: Path, themes: dict[str, Theme], problems: list[str]) -> None:
+def _load_dir(directory: Path, themes: dict[str, Theme], problems: list[str], generate: bool = True) -> None:
     if not directory.is_dir():
         return
     for path in sorted(directory.glob("*.toml")):
         try:
-            theme = load_theme_file(path)
+            theme = load_theme_file(path, generate)
         except ThemeFileError as error:
             problems.append(f"{path.parent.name}/{path.name}: {error}; the theme was skipped")
             continue
@@ -116,7 +122,7 @@ def load_themes(user_dir: Path | None = None) -> tuple[list[Theme], list[str]]:
     """
     themes: dict[str, Theme] = {}
     problems: list[str] = []
-    _load_dir(builtin_themes_dir(), themes, problems)
+    _load_dir(builtin_themes_dir(), themes, problems, generate=False)
     _load_dir(paths.user_themes_dir() if user_dir is None else user_dir, themes, problems)
     return list(themes.values()), problems
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.strip import Strip
@@ -174,15 +173,16 @@ class FindBar(Horizontal):
         self.chat = chat
         chat.find_bar = self
 
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="find in this thread — Enter next, Shift+Enter previous, Esc closes", id="find-input")
-        yield Static("", id="find-count")
-
     @property
     def field(self) -> Input:
         return self.query_one("#find-input", Input)
 
     def open(self) -> None:
+        if not self.children:  # made at the first open: the bar is hidden at the start
+            self.mount(
+                Input(placeholder="find in this thread — Enter next, Shift+Enter previous, Esc closes", id="find-input"),
+                Static("", id="find-count"),
+            )
         self.add_class("-open")
         self.field.focus()
         if self.field.value:
