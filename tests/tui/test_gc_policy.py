@@ -53,29 +53,39 @@ async def test_a_full_collection_runs_once_the_app_is_idle_and_automatic_ones_ar
     assert gc.get_threshold() == thresholds  # the process gets its collector back
 
 
-async def test_while_a_reply_streams_the_old_generation_is_frozen_until_the_bound_forces_a_collection(home, monkeypatch, full_collections):
+async def test_while_a_reply_streams_only_what_came_since_the_last_batch_is_collected(home, monkeypatch):
+    """Never a collection over everything while busy (the frozen objects stay frozen), until the deferred limit."""
     write_config(home, "[profiles.local]\nkind = \"local\"\ndemo_delay_ms = 1\n")
     monkeypatch.setattr(gc_policy, "IDLE_SECONDS", 3600)  # never idle during this test
     monkeypatch.setattr(gc_policy, "CHECK_SECONDS", 0.1)
-    monkeypatch.setattr(gc_policy, "BUSY_BOUND", gc_policy.NEVER)
     monkeypatch.setattr(gc_policy, "BOUND", gc_policy.NEVER)
     app = make_app()
-    full_collections.app = app
+    frozen_at_collections: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2 and app.flow is not None:
+            frozen_at_collections.append(gc.get_freeze_count())
+
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await send(pilot, "/lorem 2000")
-        await run_done(pilot)
-        assert not any(full_collections.during_run), "a full collection ran by itself"
-        monkeypatch.setattr(gc_policy, "BUSY_BOUND", 2)  # the old generation is frozen instead of collected
-        frozen = gc.get_freeze_count()
-        await send(pilot, "/lorem 2000")
-        await run_done(pilot)
-        assert not any(full_collections.during_run), "a full collection ran while the reply streamed"
-        assert gc.get_freeze_count() > frozen
-        monkeypatch.setattr(gc_policy, "DEFERRED_LIMIT", 2)  # but not for ever: the bound collects anyway
-        await send(pilot, "/lorem 2000")
-        await run_done(pilot)
-        assert any(full_collections.during_run), "no full collection while the reply streamed past the bound"
+        gc.callbacks.append(seen)
+        try:
+            monkeypatch.setattr(gc_policy, "BUSY_BOUND", 2)
+            cycle = Cycle()
+            gone = weakref.ref(cycle)
+            del cycle  # garbage made while busy goes at the next batch, not at the idle collection
+            await send(pilot, "/lorem 2000")
+            await run_done(pilot)
+            assert frozen_at_collections, "no bounded collection while the reply streamed"
+            assert all(frozen_at_collections), "a collection over everything ran while the reply streamed"
+            assert gone() is None
+            monkeypatch.setattr(gc_policy, "DEFERRED_LIMIT", 2)  # but not for ever: the limit collects everything
+            frozen_at_collections.clear()
+            await send(pilot, "/lorem 2000")
+            await run_done(pilot)
+            assert 0 in frozen_at_collections, "no collection over everything while the reply streamed past the limit"
+        finally:
+            gc.callbacks.remove(seen)
 
 
 class Cycle:

@@ -9,11 +9,14 @@ turned off (the young generations are still collected as usual), and this policy
 - while nobody waits (no run, no input for INPUT_HELD seconds), once BOUND generation-1 collections
   moved their survivors into generation 2 since the last full one; its survivors are frozen after it,
   so the next walks only what came since;
-- while a run streams or a key is held, the old generation is frozen instead, once BUSY_BOUND
-  generation-1 collections filled it, which costs no pause (a bounded collection of only 28,000 objects
-  took 72 ms in the middle of a reply); only after DEFERRED_LIMIT such batches does a full collection run
-  anyway, so the garbage among them stays bounded (with no bound at all a long scroll through a thread
-  once grew the process to 1.8 GB);
+- while a run streams or a key is held, once BUSY_BOUND generation-1 collections filled the old
+  generation, only that is collected (everything older is frozen, so the pause is bounded by what came
+  since: a few thousand objects, some milliseconds) and what survives is frozen too. It used to be frozen
+  uncollected, and after DEFERRED_LIMIT such batches everything was unfrozen and collected while the key
+  was still held: PageUp held through 2,000 messages paused 1.0 s for 436,000 garbage objects;
+- only after DEFERRED_LIMIT busy batches does a collection over everything run anyway, so garbage frozen
+  while alive and dropped since stays bounded (with no bound at all a long scroll through a thread once
+  grew the process to 1.8 GB);
 - when no run is going and no input came for IDLE_SECONDS, everything is unfrozen and collected once,
   while nobody waits, and what survives is frozen again: garbage frozen meanwhile goes then.
 
@@ -37,8 +40,8 @@ IDLE_SECONDS = 3.0  # no run and no input for this long is an idle moment
 INPUT_HELD = 0.5  # input this recent means a key is held (or being typed): no collection unless bound
 CHECK_SECONDS = 0.5
 BOUND = 10  # generation-1 collections since the last full one (each moves at most ~7,000 objects to generation 2)
-BUSY_BOUND = 40  # the same while a run streams or a key is held: then the old generation is frozen instead
-DEFERRED_LIMIT = 25  # frozen batches (each at most ~280,000 objects) before a collection runs even while busy
+BUSY_BOUND = 40  # the same while a run streams or a key is held: then only the old generation is collected
+DEFERRED_LIMIT = 400  # busy batches before a collection over everything runs even while busy (one per ~2 s of PageUp held)
 NEVER = 1 << 30  # a generation-2 threshold the collector never reaches
 
 _held: tuple[int, int, int] | None = None  # the thresholds hold_for_startup() replaced
@@ -105,7 +108,8 @@ class GcPolicy:
                 if self._deferred >= DEFERRED_LIMIT:
                     self._collect_all()
                 else:
-                    gc.freeze()  # no pause now: its garbage goes at the next collection over everything
+                    gc.collect()  # what came since the last batch: everything older is frozen
+                    gc.freeze()
                     self._frozen_since_idle = True
         elif promoted >= BOUND:
             gc.collect()
@@ -122,3 +126,19 @@ class GcPolicy:
         gc.freeze()
         self._frozen_since_idle = False
         self._deferred = 0
+        return_free_memory()
+
+
+def return_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim; elsewhere nothing): after a long
+    reply the text freed in the middle of the heap otherwise stays in the process's resident memory."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        trim = None
+    if trim is not None:
+        trim(0)

@@ -22,7 +22,7 @@ from .chat_message import ROLE_LABELS, stamp
 
 BAR = "▌"  # Textual's "outer" left border
 BODY_INSET = 3  # the bar and a cell of padding on the left, one on the right
-KEPT_STRIPS = 512  # painted lines kept for the next frame (a few screens); more and the cache starts again
+KEPT_STRIPS = 256  # painted lines kept for the next frame (a few screens); more and the cache starts again
 
 
 @dataclass(frozen=True)
