@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
-    from textual.widget import Widget
     from textual.events import Event
     from textual.notifications import Notification
     from textual.screen import Screen
+    from textual.widget import Widget
 
 __all__ = ["after_each_frame", "key_events", "notifications", "paint_now"]
 
@@ -55,7 +55,6 @@ def after_each_frame(app: App[Any], on_frame: Callable[[Screen[Any]], None]) -> 
             on_frame(screen)
 
     app._display = display  # type: ignore[method-assign]
-
 
 
 def paint_now(*widgets: Widget) -> None:
