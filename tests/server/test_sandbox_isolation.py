@@ -170,7 +170,10 @@ def test_filling_the_disk_is_stopped_and_undone(make_server: Callable[..., Embed
         big = coder.run("open('one.bin', 'wb').write(b'x' * (100 << 20))\nprint('wrote 100 MB')", thread)
         assert "files took more than 64 MB of disk; the files this call wrote were removed" in big
         assert "wrote 100 MB" not in big and not (workdir / "one.bin").exists()
-        code = "for i in range(50):\n    open(f'/tmp/f{i}.bin' if i % 2 else f'f{i}.bin', 'wb').write(b'x' * (8 << 20))\nprint('wrote 400 MB')"
+        # 8 MB every 50 ms: the limit is passed after ~0.4 s, well before the loop's 2.5 s end, whatever the disk's speed
+        # (written at once, all 400 MB could land between two of the watchdog's disk scans, 0.5 s apart: seen in CI).
+        code = ("import time\nfor i in range(50):\n    open(f'/tmp/f{i}.bin' if i % 2 else f'f{i}.bin', 'wb').write(b'x' * (8 << 20))\n"
+                "    time.sleep(0.05)\nprint('wrote 400 MB')")
         logs = coder.run(code, thread)
         assert "files took more than 64 MB of disk; the files this call wrote were removed" in logs
         assert "wrote 400 MB" not in logs
