@@ -65,12 +65,16 @@ class Terminal:
         os.write(self.master, data.encode())
 
     def close(self) -> int:
-        try:
-            code = self.process.wait(30)
-        except subprocess.TimeoutExpired:
+        """Wait for the child to exit, reading what it writes meanwhile: a terminal always drains its output, and a
+        child writing a frame into a full pty would wait on it for ever and never see its quit key."""
+        end = time.monotonic() + 30
+        while self.process.poll() is None and time.monotonic() < end:
+            self.read(0.1)
+        if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-            raise
+            raise AssertionError(f"the app did not exit within 30 s; the terminal shows:\n{self.text[-2000:]}")
+        code = self.process.returncode
         self.read(0.5)
         os.close(self.master)
         return code
