@@ -27,6 +27,7 @@ first frame of every start (a bare Textual app imports too little to reach it).
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 from collections.abc import Callable
@@ -132,13 +133,19 @@ class GcPolicy:
 def return_free_memory() -> None:
     """Give the C heap's free pages back to the system (glibc's malloc_trim; elsewhere nothing): after a long
     reply the text freed in the middle of the heap otherwise stays in the process's resident memory."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """libc's malloc_trim, looked up once (find_library may run ldconfig)."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
+        return ctypes.CDLL(name).malloc_trim if name else None
     except (OSError, AttributeError):
-        trim = None
-    if trim is not None:
-        trim(0)
+        return None
